@@ -1,0 +1,68 @@
+# Engagement Assessment: the two commands (`make run`, `make test`) and a few more.
+# Everything installs itself: a virtualenv in .venv, uv inside it (with pip), and the
+# locked dependencies from requirements/*.txt (hash-checked).
+
+PYTHON ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+MANAGE := $(BIN)/python manage.py
+# A random key each run: check --deploy must see a production-strength secret.
+DEPLOY_ENV := DJANGO_SETTINGS_MODULE=config.settings.production \
+	DJANGO_SECRET_KEY=$$($(BIN)/python -c 'import secrets; print(secrets.token_urlsafe(50))') \
+	DJANGO_ALLOWED_HOSTS=engagement-assessment.example \
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/engagement_assessment \
+	CELERY_BROKER_URL=redis://127.0.0.1:6379/0
+
+.DEFAULT_GOAL := help
+.PHONY: help install run test lint format check-deploy system-deps lock bench clean
+
+help:
+	@echo "make run    install, migrate, load the register and demo data, serve http://127.0.0.1:8000"
+	@echo "make test   install and run the checks and the whole test suite (PostgreSQL, Redis)"
+	@echo "make bench  run the benchmarks in bench/ and print their figures"
+	@echo "make lock   recompile requirements/*.txt from pyproject.toml"
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+
+$(BIN)/uv: | $(BIN)/python
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv
+
+$(VENV)/.installed: requirements/dev.txt | $(BIN)/uv
+	$(BIN)/uv pip sync --quiet --python $(BIN)/python requirements/dev.txt
+	@touch $@
+
+install: $(VENV)/.installed
+
+system-deps:
+	@bash scripts/system-deps.sh
+
+run: install
+	$(MANAGE) migrate --noinput
+	$(MANAGE) seed_demo
+	$(MANAGE) runserver 127.0.0.1:8000
+
+lint: install
+	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
+
+format: install
+	$(BIN)/ruff check --fix .
+	$(BIN)/ruff format .
+
+check-deploy: install
+	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
+	$(BIN)/python manage.py makemigrations --check --dry-run
+
+test: install system-deps lint check-deploy
+	$(BIN)/pytest
+
+bench: install
+	$(BIN)/python bench/run.py
+
+lock: | $(BIN)/uv
+	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet -o requirements/production.txt
+	$(BIN)/uv pip compile pyproject.toml --group dev --universal --python-version 3.11 --generate-hashes --quiet -o requirements/dev.txt
+
+clean:
+	rm -rf $(VENV) staticfiles .test-media .pytest_cache db.sqlite3

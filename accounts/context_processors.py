@@ -1,0 +1,29 @@
+"""Template context for every page: the service name and the navigation of the user's roles."""
+
+from django.conf import settings
+from django.urls import reverse
+
+from accounts import permissions
+
+
+def navigation(request):
+    user = getattr(request, "user", None)
+    items = []
+    if user is not None and user.is_authenticated:
+        items.append(("Home", reverse("home")))
+        if permissions.is_national_staff(user):
+            items.append(("CCG register", reverse("ccgs:register")))
+        if user.has_perm("assessment.view_cycles"):
+            items.append(("Cycles", reverse("assessment:cycle_list")))
+        if user.is_staff:
+            items.append(("Django admin", reverse("admin:index")))
+    path = request.path
+    nav_items = [
+        {
+            "label": label,
+            "url": url,
+            "active": path == url if url == reverse("home") else path.startswith(url),
+        }
+        for label, url in items
+    ]
+    return {"service_name": settings.SERVICE_NAME, "nav_items": nav_items}

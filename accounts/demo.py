@@ -1,0 +1,121 @@
+"""Demo data for ``make run`` and browser tests: the register, both cycles, a user per role.
+
+Everything here is idempotent: running it again changes nothing new. The demo
+password is published in the README, which is why ``seed_demo`` refuses to run
+unless DEBUG is on.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.db import transaction
+from django.utils import timezone
+
+from accounts.models import CCGRole, User
+from assessment.models import Cycle
+from assessment.services import SHIPPED_FRAMEWORKS, load_cycle
+from ccgs.models import CCG
+from ccgs.services import SHIPPED_REGISTERS, import_register
+
+DEMO_PASSWORD = "demo-Engagement-2026"  # noqa: S105  (published demo credential, DEBUG only)
+DEMO_CYCLE = "2019/20"
+
+
+@dataclass(frozen=True)
+class DemoUser:
+    email: str
+    full_name: str
+    role_description: str
+    flags: tuple[str, ...] = ()
+    leads: tuple[str, ...] = ()
+    officer_of: tuple[str, ...] = ()
+
+
+DEMO_USERS = (
+    DemoUser(
+        "admin@example.com",
+        "Priya Shah",
+        "national admin",
+        ("is_national_admin", "is_staff", "is_superuser"),
+    ),
+    DemoUser("moderator@example.com", "Tom Okafor", "moderator", ("is_moderator",)),
+    DemoUser(
+        "moderator2@example.com", "Helen Price", "moderator (second sign-off)", ("is_moderator",)
+    ),
+    DemoUser("assessor@example.com", "Grace Lewis", "assessor", ("is_assessor",)),
+    DemoUser("assessor2@example.com", "Sam Patel", "assessor", ("is_assessor",)),
+    DemoUser(
+        "lead@example.com",
+        "Jo Bennett",
+        "CCG engagement lead of NHS West Norfolk CCG and NHS North Norfolk CCG",
+        leads=("07J", "06V"),
+    ),
+    DemoUser(
+        "lead.halton@example.com",
+        "Chris Dunn",
+        "CCG engagement lead of NHS Halton CCG",
+        leads=("01F",),
+    ),
+    DemoUser(
+        "officer@example.com",
+        "Dr Alex Morgan",
+        "accountable officer of the five Norfolk and Waveney CCGs",
+        officer_of=("06M", "06V", "07J", "06W", "06Y"),
+    ),
+    DemoUser(
+        "officer.halton@example.com",
+        "Rachel Hughes",
+        "accountable officer of NHS Halton CCG",
+        officer_of=("01F",),
+    ),
+)
+
+
+def seed_demo(log=print) -> None:
+    for year, path in SHIPPED_REGISTERS.items():
+        log(import_register(path, year).summary())
+    for path in SHIPPED_FRAMEWORKS:
+        log(load_cycle(path).summary())
+    with transaction.atomic():
+        cycle = _open_demo_cycle()
+        log(
+            f"Demo: cycle {cycle.label} is open for evidence until "
+            f"{cycle.submission_deadline:%d %B %Y}; 2018/19 is closed."
+        )
+        for demo_user in DEMO_USERS:
+            _ensure_user(demo_user)
+    log(f"Demo users (password {DEMO_PASSWORD}):")
+    for demo_user in DEMO_USERS:
+        log(f"  {demo_user.email:<28} {demo_user.role_description}")
+
+
+def _open_demo_cycle() -> Cycle:
+    """Move the demo cycle's window to now, so that leads have something to submit."""
+    today = timezone.localdate()
+    Cycle.objects.filter(label="2018/19").update(phase=Cycle.Phase.CLOSED)
+    cycle = Cycle.objects.get(label=DEMO_CYCLE)
+    cycle.phase = Cycle.Phase.SUBMISSION
+    cycle.submission_opens = today - timedelta(days=14)
+    cycle.submission_deadline = today + timedelta(days=28)
+    cycle.save(update_fields=["phase", "submission_opens", "submission_deadline", "updated_at"])
+    return cycle
+
+
+def _ensure_user(demo_user: DemoUser) -> User:
+    user = User.objects.filter(email=demo_user.email).first()
+    if user is None:
+        user = User.objects.create_user(
+            demo_user.email, DEMO_PASSWORD, full_name=demo_user.full_name
+        )
+    for flag in demo_user.flags:
+        setattr(user, flag, True)
+    user.save()
+    for role, codes in (
+        (CCGRole.Role.LEAD, demo_user.leads),
+        (CCGRole.Role.ACCOUNTABLE_OFFICER, demo_user.officer_of),
+    ):
+        for ccg in CCG.objects.filter(ods_code__in=codes):
+            CCGRole.objects.get_or_create(user=user, ccg=ccg, role=role, cycle=None)
+    return user

@@ -1,0 +1,69 @@
+"""Every permission decision of the service, in one place (django-rules).
+
+Role predicates say what a person is; object predicates say how they stand to a
+CCG. Views declare ``permission_required`` with these names and services check
+them again, so commands, admin actions and tasks obey the same rules. Scoped
+selectors (``*_visible_to(user)``) turn the same facts into querysets; anything
+outside a user's scope answers 404.
+"""
+
+import rules
+
+from accounts.models import CCGRole
+
+
+def _active(user) -> bool:
+    return bool(user and user.is_authenticated and user.is_active)
+
+
+@rules.predicate
+def is_national_admin(user):
+    return _active(user) and user.is_national_admin
+
+
+@rules.predicate
+def is_assessor(user):
+    return _active(user) and user.is_assessor
+
+
+@rules.predicate
+def is_moderator(user):
+    return _active(user) and user.is_moderator
+
+
+def _holds_ccg_role(user, role, ccg=None) -> bool:
+    if not _active(user):
+        return False
+    roles = user.ccg_roles.filter(role=role)
+    if ccg is not None:
+        roles = roles.filter(ccg=ccg)
+    return roles.exists()
+
+
+@rules.predicate
+def is_ccg_lead(user):
+    return _holds_ccg_role(user, CCGRole.Role.LEAD)
+
+
+@rules.predicate
+def is_accountable_officer(user):
+    return _holds_ccg_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER)
+
+
+@rules.predicate
+def leads_ccg(user, ccg):
+    return ccg is not None and _holds_ccg_role(user, CCGRole.Role.LEAD, ccg)
+
+
+@rules.predicate
+def is_accountable_officer_of(user, ccg):
+    return ccg is not None and _holds_ccg_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, ccg)
+
+
+is_national_staff = is_national_admin | is_moderator
+
+# The register and the cycles' frameworks are national information.
+rules.add_perm("ccgs.view_register", is_national_staff)
+rules.add_perm("ccgs.view_ccg", is_national_staff | leads_ccg | is_accountable_officer_of)
+rules.add_perm("assessment.view_cycles", is_national_staff | is_assessor)
+rules.add_perm("assessment.manage_cycles", is_national_admin)

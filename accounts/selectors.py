@@ -1,0 +1,129 @@
+"""Reads for the signed-in user: their CCGs and the home page's list of things to do."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from django.db.models import Q
+from django.urls import reverse
+from django.utils.formats import date_format
+
+from accounts import permissions
+from accounts.models import CCGRole
+from assessment.selectors import current_cycle
+from ccgs.models import CCG
+
+
+@dataclass
+class HomeItem:
+    text: str
+    url: str = ""
+    hint: str = ""
+
+
+@dataclass
+class HomeSection:
+    heading: str
+    items: list[HomeItem] = field(default_factory=list)
+    empty_message: str = ""
+
+
+def ccgs_with_role(user, role: str, cycle=None):
+    """The CCGs where ``user`` holds ``role``, for every cycle or for ``cycle``."""
+    scope = Q(ccg_roles__cycle__isnull=True)
+    if cycle is not None:
+        scope |= Q(ccg_roles__cycle=cycle)
+    return (
+        CCG.objects.filter(Q(ccg_roles__user=user, ccg_roles__role=role) & scope)
+        .distinct()
+        .order_by("name")
+    )
+
+
+def home_sections_for(user) -> list[HomeSection]:
+    """What each of the user's roles has to do, in the order the roles come in the cycle."""
+    cycle = current_cycle()
+    sections: list[HomeSection] = []
+    if permissions.is_ccg_lead(user):
+        sections.append(_lead_section(user, cycle))
+    if permissions.is_accountable_officer(user):
+        sections.append(_officer_section(user, cycle))
+    if permissions.is_assessor(user):
+        sections.append(
+            HomeSection(
+                "Your assessments",
+                empty_message="No CCGs have been assigned to you for assessment yet.",
+            )
+        )
+    if permissions.is_moderator(user):
+        sections.append(
+            HomeSection(
+                "Moderation",
+                empty_message="No CCGs are waiting for moderation.",
+            )
+        )
+    if permissions.is_national_admin(user):
+        sections.append(_admin_section(cycle))
+    return sections
+
+
+def _lead_section(user, cycle) -> HomeSection:
+    section = HomeSection(
+        "Evidence to submit",
+        empty_message=(
+            "You have no evidence to submit. We will email you when the next cycle opens."
+        ),
+    )
+    if cycle is None or cycle.phase != cycle.Phase.SUBMISSION:
+        return section
+    deadline = date_format(cycle.submission_deadline, "j F Y")
+    for ccg in ccgs_with_role(user, CCGRole.Role.LEAD, cycle):
+        section.items.append(
+            HomeItem(
+                text=f"{ccg.name}: evidence for {cycle.label}",
+                url=reverse("ccgs:detail", kwargs={"ods_code": ccg.ods_code}),
+                hint=f"Submit by {deadline}.",
+            )
+        )
+    return section
+
+
+def _officer_section(user, cycle) -> HomeSection:
+    section = HomeSection(
+        "Your CCGs",
+        empty_message="No outcome letters have been released to you yet.",
+    )
+    for ccg in ccgs_with_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, cycle):
+        section.items.append(
+            HomeItem(
+                text=ccg.name,
+                url=reverse("ccgs:detail", kwargs={"ods_code": ccg.ods_code}),
+                hint="No outcome letter has been released for this CCG yet.",
+            )
+        )
+    return section
+
+
+def _admin_section(cycle) -> HomeSection:
+    from ccgs.selectors import register_year_counts
+
+    section = HomeSection("National administration")
+    counts = ", ".join(f"{n} in April {year}" for year, n in register_year_counts())
+    section.items.append(
+        HomeItem(
+            "CCG register",
+            reverse("ccgs:register"),
+            hint=counts or "No register has been imported yet.",
+        )
+    )
+    if cycle is not None:
+        section.items.append(
+            HomeItem(
+                f"Cycle {cycle.label}",
+                cycle.get_absolute_url(),
+                hint=f"{cycle.get_phase_display()}. Submission deadline "
+                f"{date_format(cycle.submission_deadline, 'j F Y')}.",
+            )
+        )
+    section.items.append(HomeItem("All cycles", reverse("assessment:cycle_list")))
+    return section

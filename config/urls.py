@@ -1,0 +1,22 @@
+from django.contrib import admin
+from django.urls import include, path
+from django.views.generic import TemplateView
+
+from config.views import healthz
+
+admin.site.site_header = "Engagement Assessment administration"
+admin.site.site_title = "Engagement Assessment"
+
+urlpatterns = [
+    path("", include("accounts.urls")),
+    path("register/", include("ccgs.urls")),
+    path("cycles/", include("assessment.urls")),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    path("healthz/", healthz, name="healthz"),
+    path("django-admin/", admin.site.urls),
+]

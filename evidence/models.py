@@ -1,0 +1,1 @@
+"""Evidence submissions (CCG x cycle): built in the evidence issue."""

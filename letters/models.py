@@ -1,0 +1,1 @@
+"""Outcome letters and assessment summaries: built in the letters issue."""
