@@ -108,7 +108,7 @@ def _admin_section(cycle) -> HomeSection:
     from ccgs.selectors import register_year_counts
 
     section = HomeSection("National administration")
-    counts = ", ".join(f"{n} in April {year}" for year, n in register_year_counts())
+    counts = ", ".join(f"{n} CCGs in April {year}" for year, n in register_year_counts())
     section.items.append(
         HomeItem(
             "CCG register",

@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-from config.views import healthz
 
 admin.site.site_header = "Engagement Assessment administration"
 admin.site.site_title = "Engagement Assessment"
@@ -17,6 +16,5 @@ urlpatterns = [
         name="accessibility",
     ),
     path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
-    path("healthz/", healthz, name="healthz"),
     path("django-admin/", admin.site.urls),
 ]

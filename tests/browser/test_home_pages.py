@@ -1,0 +1,63 @@
+"""Given a user of each role, when they sign in in a real browser, then they see their home page,
+and it has no WCAG 2.2 AA violations."""
+
+import pytest
+
+from tests.browser.conftest import assert_accessible, sign_in
+
+pytestmark = pytest.mark.browser
+
+HOME_TEXT = {
+    "lead": "Evidence to submit",
+    "officer": "Your CCGs",
+    "assessor": "Your assessments",
+    "moderator": "Moderation",
+    "admin": "National administration",
+    "nobody": "Your account does not have a role yet",
+}
+
+
+@pytest.mark.parametrize("role", list(HOME_TEXT))
+def test_each_role_signs_in_to_an_accessible_home_page(page, axe, live_server, roles, cycle, role):
+    user = getattr(roles, role)
+
+    sign_in(page, live_server, user.email)
+
+    assert page.url == f"{live_server.url}/"
+    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
+    assert page.get_by_text(HOME_TEXT[role]).first.is_visible()
+    assert_accessible(axe, page, f"home-{role}")
+
+
+def test_sign_in_page_with_an_error_is_accessible(page, axe, live_server, roles):
+    sign_in(page, live_server, roles.lead.email, password="not-the-password")
+
+    summary = page.locator(".nhsuk-error-summary")
+    assert summary.is_visible()
+    assert "Enter a correct email address and password." in summary.inner_text()
+    assert_accessible(axe, page, "sign-in-error")
+
+
+def test_admin_pages_are_accessible(page, axe, live_server, roles, cycle, ccg):
+    sign_in(page, live_server, roles.admin.email)
+
+    page.get_by_role("link", name="CCG register").first.click()
+    assert page.get_by_role("heading", level=1).inner_text() == "CCG register"
+    assert_accessible(axe, page, "register")
+
+    page.get_by_role("link", name=ccg.name).click()
+    assert page.get_by_role("heading", level=1).inner_text() == ccg.name
+    assert_accessible(axe, page, "ccg-detail")
+
+    page.goto(live_server.url + cycle.get_absolute_url())
+    assert page.get_by_role("heading", level=1).inner_text() == "Cycle 2019/20"
+    assert_accessible(axe, page, "cycle-detail")
+
+
+def test_sign_out_works_without_javascript(browser, live_server, roles):
+    context = browser.new_context(java_script_enabled=False)
+    page = context.new_page()
+    sign_in(page, live_server, roles.moderator.email)
+    page.get_by_role("button", name="Sign out").click()
+    assert page.get_by_role("heading", level=1).inner_text() == "You have signed out"
+    context.close()
