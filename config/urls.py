@@ -2,7 +2,6 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
-
 admin.site.site_header = "Engagement Assessment administration"
 admin.site.site_title = "Engagement Assessment"
 

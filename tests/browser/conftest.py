@@ -50,9 +50,7 @@ def page(browser):
     page.on(
         "console",
         lambda message: (
-            csp_errors.append(message.text)
-            if "Content Security Policy" in message.text
-            else None
+            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
         ),
     )
     page.csp_errors = csp_errors
