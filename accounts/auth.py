@@ -14,7 +14,7 @@ class EmailAuthenticationForm(AuthenticationForm):
     username = forms.EmailField(
         label="Email address",
         max_length=254,
-        widget=forms.EmailInput(attrs={"autocomplete": "email", "autofocus": True}),
+        widget=forms.EmailInput(attrs={"autocomplete": "email"}),
     )
 
     error_messages = {

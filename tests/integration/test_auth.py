@@ -106,3 +106,12 @@ def test_every_request_renews_the_idle_timer(client, roles):
     client.get(reverse("home"))
     remaining = Session.objects.get().expire_date - timezone.now()
     assert remaining > timedelta(minutes=29)
+
+
+def test_a_form_without_its_csrf_token_gets_a_plain_english_page(roles):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post(reverse("login"), {"username": roles.lead.email, "password": "x"})
+    assert response.status_code == 403
+    assert "Your form could not be sent" in response.content.decode()
