@@ -2,6 +2,7 @@
 and it has no WCAG 2.2 AA violations."""
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import assert_accessible, sign_in
 
@@ -23,9 +24,9 @@ def test_each_role_signs_in_to_an_accessible_home_page(page, axe, live_server, r
 
     sign_in(page, live_server, user.email)
 
-    assert page.url == f"{live_server.url}/"
-    assert page.get_by_role("heading", level=1).inner_text().startswith("Welcome")
-    assert page.get_by_text(HOME_TEXT[role]).first.is_visible()
+    expect(page).to_have_url(f"{live_server.url}/")
+    expect(page.get_by_role("heading", level=1)).to_contain_text("Welcome")
+    expect(page.get_by_text(HOME_TEXT[role]).first).to_be_visible()
     assert_accessible(axe, page, f"home-{role}")
 
 
@@ -33,8 +34,8 @@ def test_sign_in_page_with_an_error_is_accessible(page, axe, live_server, roles)
     sign_in(page, live_server, roles.lead.email, password="not-the-password")
 
     summary = page.locator(".nhsuk-error-summary")
-    assert summary.is_visible()
-    assert "Enter a correct email address and password." in summary.inner_text()
+    expect(summary).to_be_visible()
+    expect(summary).to_contain_text("Enter a correct email address and password.")
     assert_accessible(axe, page, "sign-in-error")
 
 
@@ -42,15 +43,15 @@ def test_admin_pages_are_accessible(page, axe, live_server, roles, cycle, ccg):
     sign_in(page, live_server, roles.admin.email)
 
     page.get_by_role("link", name="CCG register").first.click()
-    assert page.get_by_role("heading", level=1).inner_text() == "CCG register"
+    expect(page.get_by_role("heading", level=1)).to_have_text("CCG register")
     assert_accessible(axe, page, "register")
 
     page.get_by_role("link", name=ccg.name).click()
-    assert page.get_by_role("heading", level=1).inner_text() == ccg.name
+    expect(page.get_by_role("heading", level=1)).to_have_text(ccg.name)
     assert_accessible(axe, page, "ccg-detail")
 
     page.goto(live_server.url + cycle.get_absolute_url())
-    assert page.get_by_role("heading", level=1).inner_text() == "Cycle 2019/20"
+    expect(page.get_by_role("heading", level=1)).to_have_text("Cycle 2019/20")
     assert_accessible(axe, page, "cycle-detail")
 
 
@@ -59,5 +60,5 @@ def test_sign_out_works_without_javascript(browser, live_server, roles):
     page = context.new_page()
     sign_in(page, live_server, roles.moderator.email)
     page.get_by_role("button", name="Sign out").click()
-    assert page.get_by_role("heading", level=1).inner_text() == "You have signed out"
+    expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
     context.close()
