@@ -12,6 +12,7 @@ from accounts import permissions
 from accounts.models import CCGRole
 from assessment.selectors import current_cycle
 from ccgs.models import CCG
+from ccgs.selectors import register_year_counts
 
 
 @dataclass
@@ -105,8 +106,6 @@ def _officer_section(user, cycle) -> HomeSection:
 
 
 def _admin_section(cycle) -> HomeSection:
-    from ccgs.selectors import register_year_counts
-
     section = HomeSection("National administration")
     counts = ", ".join(f"{n} CCGs in April {year}" for year, n in register_year_counts())
     section.items.append(

@@ -71,12 +71,12 @@ def import_register(path: str | Path, year: int) -> ImportReport:
     report = ImportReport(year=year)
     with transaction.atomic():
         stps = _upsert_stps(regions)
+        codes = [row.ods_code for row in rows]
         latest_year = dict(
-            RegisterEntry.objects.filter(ccg__ods_code__in=[row.ods_code for row in rows])
+            RegisterEntry.objects.filter(ccg__ods_code__in=codes)
             .values_list("ccg__ods_code")
             .annotate(latest=Max("year"))
         )
-        codes = [row.ods_code for row in rows]
         ccgs = {ccg.ods_code: ccg for ccg in CCG.objects.filter(ods_code__in=codes)}
         entries = {
             entry.ccg.ods_code: entry
