@@ -11,6 +11,8 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         items.append(("Home", reverse("home")))
+        if permissions.is_ccg_lead(user) or permissions.is_accountable_officer(user):
+            items.append(("Evidence", reverse("evidence:list")))
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

@@ -7,6 +7,7 @@ unless DEBUG is on.
 
 from __future__ import annotations
 
+import random
 from dataclasses import dataclass
 from datetime import timedelta
 
@@ -86,6 +87,7 @@ def seed_demo(log=print) -> None:
         )
         for demo_user in DEMO_USERS:
             _ensure_user(demo_user)
+        log(_spread_submissions(cycle))
     log(f"Demo users (password {DEMO_PASSWORD}):")
     for demo_user in DEMO_USERS:
         log(f"  {demo_user.email:<28} {demo_user.role_description}")
@@ -119,3 +121,78 @@ def _ensure_user(demo_user: DemoUser) -> User:
         for ccg in CCG.objects.filter(ods_code__in=codes):
             CCGRole.objects.get_or_create(user=user, ccg=ccg, role=role, cycle=None)
     return user
+
+
+def _spread_submissions(cycle: Cycle) -> str:
+    """Open every CCG's submission and give the cycle a believable spread of progress.
+
+    Drafts with some narratives and links, submissions spread over the window (so the
+    dashboard's chart has a shape), a few extensions. The demo leads' own CCGs are left
+    for a person to work on: 07J in progress, 06V not started, 01F submitted. Runs once.
+    """
+    from evidence.models import DomainNarrative, EvidenceItem, Submission, SubmissionEvent
+    from evidence.services import open_submissions
+
+    open_submissions(cycle)
+    if SubmissionEvent.objects.filter(submission__cycle=cycle).exists():
+        return "Demo submissions already spread."
+    author, _ = User.objects.get_or_create(
+        email="demo.data@example.com",
+        defaults={"full_name": "Demo data", "is_active": False},
+    )
+    rng = random.Random(2019)  # noqa: S311  (demo data, not security)
+    domains = list(cycle.domains.prefetch_related("criteria"))
+    now = timezone.now()
+    opened_days_ago = (timezone.localdate() - cycle.submission_opens).days
+    counts = {"submitted": 0, "in progress": 0, "not started": 0, "extensions": 0}
+    for submission in Submission.objects.filter(cycle=cycle).select_related("ccg"):
+        code = submission.ccg.ods_code
+        roll = rng.random()
+        if code == "06V" or (code not in ("07J", "01F") and roll < 0.35):
+            counts["not started"] += 1
+            continue
+        submitted = code == "01F" or (code != "07J" and roll > 0.75)
+        filled = domains if submitted else rng.sample(domains, rng.randint(1, 4))
+        for domain in filled:
+            DomainNarrative.objects.create(
+                submission=submission,
+                domain=domain,
+                text=f"During {cycle.label} {submission.ccg.name} involved local people in "
+                f"{domain.name.lower()}. (Demo narrative.)",
+                updated_by=author,
+            )
+            for criterion in domain.criteria.all()[: rng.randint(1, 3)]:
+                EvidenceItem.objects.create(
+                    submission=submission,
+                    criterion=criterion,
+                    kind=EvidenceItem.Kind.LINK,
+                    url=f"https://www.example.org/{code.lower()}/{criterion.code.lower()}",
+                    description=f"Web page showing {criterion.title.lower()} (demo)",
+                    created_by=author,
+                )
+        if submitted:
+            at = now - timedelta(
+                days=rng.randint(0, max(opened_days_ago, 0)), hours=rng.random() * 8
+            )
+            Submission.objects.filter(pk=submission.pk).update(
+                status="submitted", submitted_at=at, submitted_by=author
+            )
+            SubmissionEvent.objects.create(
+                submission=submission,
+                kind="submitted",
+                from_status="draft",
+                to_status="submitted",
+                actor=author,
+                at=at,
+                note="Demo data",
+            )
+            counts["submitted"] += 1
+        else:
+            counts["in progress"] += 1
+            if rng.random() < 0.05:
+                Submission.objects.filter(pk=submission.pk).update(
+                    extension_until=cycle.submission_deadline + timedelta(days=14),
+                    extension_reason="Governing body meeting moved (demo)",
+                )
+                counts["extensions"] += 1
+    return "Demo submissions: " + ", ".join(f"{n} {label}" for label, n in counts.items()) + "."

@@ -8,6 +8,7 @@ outside a user's scope answers 404.
 """
 
 import rules
+from django.db.models import Q
 
 from accounts.models import CCGRole
 
@@ -31,12 +32,15 @@ def is_moderator(user):
     return _active(user) and user.is_moderator
 
 
-def _holds_ccg_role(user, role, ccg=None) -> bool:
+def _holds_ccg_role(user, role, ccg=None, cycle=None) -> bool:
+    """A role for ``ccg`` (any CCG if None) held for every cycle or for ``cycle``."""
     if not _active(user):
         return False
     roles = user.ccg_roles.filter(role=role)
     if ccg is not None:
         roles = roles.filter(ccg=ccg)
+    if cycle is not None:
+        roles = roles.filter(Q(cycle__isnull=True) | Q(cycle=cycle))
     return roles.exists()
 
 
@@ -60,6 +64,26 @@ def is_accountable_officer_of(user, ccg):
     return ccg is not None and _holds_ccg_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, ccg)
 
 
+@rules.predicate
+def leads_submission(user, submission):
+    return submission is not None and _holds_ccg_role(
+        user, CCGRole.Role.LEAD, submission.ccg_id, submission.cycle_id
+    )
+
+
+@rules.predicate
+def is_officer_of_submission(user, submission):
+    return submission is not None and _holds_ccg_role(
+        user, CCGRole.Role.ACCOUNTABLE_OFFICER, submission.ccg_id, submission.cycle_id
+    )
+
+
+@rules.predicate
+def submission_is_editable(user, submission):
+    """A draft before its deadline (or extension); the rule itself is evidence.workflow's."""
+    return submission is not None and submission.is_editable()
+
+
 is_national_staff = is_national_admin | is_moderator
 
 # The register and the cycles' frameworks are national information.
@@ -67,3 +91,13 @@ rules.add_perm("ccgs.view_register", is_national_staff)
 rules.add_perm("ccgs.view_ccg", is_national_staff | leads_ccg | is_accountable_officer_of)
 rules.add_perm("assessment.view_cycles", is_national_staff | is_assessor)
 rules.add_perm("assessment.manage_cycles", is_national_admin)
+
+# Evidence submissions: the CCG's own people and the national team see them; only the
+# CCG's lead changes them, and only while the draft is open.
+rules.add_perm(
+    "evidence.view_submission", leads_submission | is_officer_of_submission | is_national_staff
+)
+rules.add_perm("evidence.edit_submission", leads_submission & submission_is_editable)
+rules.add_perm("evidence.view_dashboard", is_national_admin)
+rules.add_perm("evidence.grant_extension", is_national_admin)
+rules.add_perm("evidence.reopen_submission", is_national_admin)

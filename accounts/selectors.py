@@ -13,6 +13,7 @@ from accounts.models import CCGRole
 from assessment.selectors import current_cycle
 from ccgs.models import CCG
 from ccgs.selectors import register_year_counts
+from evidence.selectors import submissions_for_ccgs
 
 
 @dataclass
@@ -77,13 +78,19 @@ def _lead_section(user, cycle) -> HomeSection:
     )
     if cycle is None or cycle.phase != cycle.Phase.SUBMISSION:
         return section
-    deadline = date_format(cycle.submission_deadline, "j F Y")
-    for ccg in ccgs_with_role(user, CCGRole.Role.LEAD, cycle):
+    ccgs = ccgs_with_role(user, CCGRole.Role.LEAD, cycle)
+    for submission in submissions_for_ccgs(ccgs, cycle):
+        if submission.status == "submitted":
+            hint = f"Submitted on {date_format(submission.submitted_at, 'j F Y')}."
+        elif submission.is_editable():
+            hint = f"Submit by {date_format(submission.deadline, 'j F Y')}."
+        else:
+            hint = "The deadline has passed."
         section.items.append(
             HomeItem(
-                text=f"{ccg.name}: evidence for {cycle.label}",
-                url=reverse("ccgs:detail", kwargs={"ods_code": ccg.ods_code}),
-                hint=f"Submit by {deadline}.",
+                text=f"{submission.ccg.name}: evidence for {cycle.label}",
+                url=submission.get_absolute_url(),
+                hint=hint,
             )
         )
     return section
@@ -94,12 +101,24 @@ def _officer_section(user, cycle) -> HomeSection:
         "Your CCGs",
         empty_message="No outcome letters have been released to you yet.",
     )
-    for ccg in ccgs_with_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, cycle):
+    ccgs = ccgs_with_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, cycle)
+    submissions = {s.ccg_id: s for s in submissions_for_ccgs(ccgs, cycle)} if cycle else {}
+    for ccg in ccgs:
+        submission = submissions.get(ccg.pk)
         section.items.append(
             HomeItem(
                 text=ccg.name,
-                url=reverse("ccgs:detail", kwargs={"ods_code": ccg.ods_code}),
-                hint="No outcome letter has been released for this CCG yet.",
+                url=(
+                    submission.get_absolute_url()
+                    if submission
+                    else reverse("ccgs:detail", kwargs={"ods_code": ccg.ods_code})
+                ),
+                hint=(
+                    f"Evidence for {cycle.label}: {submission.get_status_display().lower()}. "
+                    if submission
+                    else ""
+                )
+                + "No outcome letter has been released yet.",
             )
         )
     return section
@@ -116,6 +135,13 @@ def _admin_section(cycle) -> HomeSection:
         )
     )
     if cycle is not None:
+        section.items.append(
+            HomeItem(
+                f"Submissions dashboard {cycle.label}",
+                reverse("evidence:dashboard", kwargs={"cycle": cycle.slug}),
+                hint="Progress of every CCG's evidence, overdue CCGs and extensions.",
+            )
+        )
         section.items.append(
             HomeItem(
                 f"Cycle {cycle.label}",

@@ -2,6 +2,7 @@
 
 from django.contrib.auth.views import redirect_to_login
 from django.http import Http404
+from django.views.generic import TemplateView
 from rules.contrib.views import PermissionRequiredMixin
 
 
@@ -28,3 +29,14 @@ def query_string_without_page(request) -> str:
     params = request.GET.copy()
     params.pop("page", None)
     return params.urlencode()
+
+
+class PageView(TemplateView):
+    """A template page whose context is built by the view, not from the URL's arguments.
+
+    TemplateView passes the URL's arguments into the context, where they would clash
+    with the objects a view puts there under the same names (``cycle``, ``item``).
+    """
+
+    def get(self, request, *args, **kwargs):
+        return self.render_to_response(self.get_context_data())

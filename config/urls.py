@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("register/", include("ccgs.urls")),
     path("cycles/", include("assessment.urls")),
+    path("submissions/", include("evidence.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -4,9 +4,11 @@ Each role is a real user; CCG roles are tied to ``ccg`` (the user's own CCG) so 
 ``other_ccg`` is out of their scope.
 """
 
+from datetime import timedelta
 from types import SimpleNamespace
 
 import pytest
+from django.utils import timezone
 
 from accounts.models import CCGRole
 from assessment.services import SHIPPED_FRAMEWORKS, load_cycle
@@ -15,21 +17,23 @@ from tests.factories import CCGFactory, CCGRoleFactory, UserFactory
 
 @pytest.fixture
 def cycle(db):
-    """The 2019/20 cycle as shipped, open for evidence."""
+    """The 2019/20 cycle as shipped, open for evidence: its window runs around today."""
     cycle = load_cycle(SHIPPED_FRAMEWORKS[1]).cycle
     cycle.phase = cycle.Phase.SUBMISSION
+    cycle.submission_opens = timezone.localdate() - timedelta(days=14)
+    cycle.submission_deadline = timezone.localdate() + timedelta(days=28)
     cycle.save()
     return cycle
 
 
 @pytest.fixture
 def ccg(db):
-    return CCGFactory(name="NHS West Norfolk CCG", ods_code="07J")
+    return CCGFactory(name="NHS West Norfolk CCG", ods_code="07J", years=(2019,))
 
 
 @pytest.fixture
 def other_ccg(db):
-    return CCGFactory(name="NHS Halton CCG", ods_code="01F")
+    return CCGFactory(name="NHS Halton CCG", ods_code="01F", years=(2019,))
 
 
 def _person(**flags):
@@ -55,3 +59,36 @@ def roles(db, ccg, other_ccg):
         admin=_person(is_national_admin=True, full_name="Priya Admin"),
         nobody=_person(full_name="No Role"),
     )
+
+
+@pytest.fixture(autouse=True)
+def private_media(settings, tmp_path):
+    """Each test stores files in its own private folder."""
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture
+def submission(cycle, ccg, other_ccg):
+    from evidence.models import Submission
+    from evidence.services import open_submissions
+
+    open_submissions(cycle)
+    return Submission.objects.get(cycle=cycle, ccg=ccg)
+
+
+@pytest.fixture
+def other_submission(submission, other_ccg):
+    from evidence.models import Submission
+
+    return Submission.objects.get(cycle=submission.cycle, ccg=other_ccg)
+
+
+@pytest.fixture
+def sample_files(tmp_path):
+    """One small valid file of each accepted type, keyed by extension (pdf, docx, png...)."""
+    from tests.filecorpus import valid_files
+
+    by_type = {}
+    for path in valid_files(tmp_path / "valid").values():
+        by_type.setdefault(path.suffix[1:], path)
+    return by_type

@@ -9,6 +9,7 @@ from datetime import timedelta
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 
 BASE_DIR = Path(__file__).resolve().parents[2]
 
@@ -134,6 +135,11 @@ STORAGES = {
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 
+# Uploads always go to a temporary file on disk, never held whole in memory.
+FILE_UPLOAD_HANDLERS = ["django.core.files.uploadhandler.TemporaryFileUploadHandler"]
+EVIDENCE_MAX_UPLOAD_BYTES = env.int("DJANGO_EVIDENCE_MAX_UPLOAD_MB", default=25) * 1024 * 1024
+SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
+
 CRISPY_TEMPLATE_PACK = "nhsuk"
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 
@@ -153,6 +159,12 @@ CELERY_TASK_ACKS_LATE = True
 CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
+CELERY_BEAT_SCHEDULE = {
+    "evidence-deadline-reminders": {
+        "task": "evidence.send_deadline_reminders",
+        "schedule": crontab(hour=8, minute=0),  # 08:00 UK time, every day
+    },
+}
 
 # Content Security Policy: no inline script or style anywhere (django-csp).
 CONTENT_SECURITY_POLICY = {

@@ -43,19 +43,35 @@ def browser():
 
 
 @pytest.fixture
-def page(browser):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="en-GB")
-    page = context.new_page()
-    csp_errors = []
-    page.on(
-        "console",
-        lambda message: (
-            csp_errors.append(message.text) if "Content Security Policy" in message.text else None
-        ),
-    )
-    page.csp_errors = csp_errors
-    yield page
-    context.close()
+def new_page(browser):
+    """Open pages in fresh browser contexts (one person each), listening for CSP reports."""
+    contexts = []
+
+    def open_page(**options):
+        context = browser.new_context(
+            viewport={"width": 1280, "height": 900}, locale="en-GB", **options
+        )
+        contexts.append(context)
+        page = context.new_page()
+        page.csp_errors = []
+        page.on(
+            "console",
+            lambda message: (
+                page.csp_errors.append(message.text)
+                if "Content Security Policy" in message.text
+                else None
+            ),
+        )
+        return page
+
+    yield open_page
+    for context in contexts:
+        context.close()
+
+
+@pytest.fixture
+def page(new_page):
+    return new_page()
 
 
 @pytest.fixture(scope="session")

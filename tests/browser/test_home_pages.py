@@ -55,10 +55,8 @@ def test_admin_pages_are_accessible(page, axe, live_server, roles, cycle, ccg):
     assert_accessible(axe, page, "cycle-detail")
 
 
-def test_sign_out_works_without_javascript(browser, live_server, roles):
-    context = browser.new_context(java_script_enabled=False)
-    page = context.new_page()
+def test_sign_out_works_without_javascript(new_page, live_server, roles):
+    page = new_page(java_script_enabled=False)
     sign_in(page, live_server, roles.moderator.email)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
-    context.close()

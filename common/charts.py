@@ -1,0 +1,295 @@
+"""Server-rendered, accessible SVG charts, in pure Python (no Django import) so that any
+dashboard can use them: ``line_chart`` for a count over dates and ``bar_chart`` for a
+count per label. Each chart is an ``<svg role="img">`` whose ``<title>`` and ``<desc>``
+say in words what the picture shows, drawn only with SVG presentation attributes
+(``fill=``, ``stroke=``, ``font-size=``) because the Content Security Policy forbids
+inline styles, in NHS colours. Every piece of text is escaped here, so the string returned
+can be marked safe in a template. A chart never replaces a table: pages show the same
+numbers as text next to it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import html
+import itertools
+import math
+from collections.abc import Iterable, Sequence
+from datetime import date
+
+# NHS identity colours.
+NHS_BLUE = "#005eb8"
+DARK_GREY = "#4c6272"
+MID_GREY = "#d8dde0"
+TEXT = "#212b32"
+
+FONT_SIZE = 16
+SMALL_FONT_SIZE = 14
+NO_DATA = "No data to show yet."
+
+MONTHS = (
+    "January February March April May June July August September October November December"
+).split()
+
+
+def _esc(value: object) -> str:
+    return html.escape(str(value), quote=True)
+
+
+def _n(value: float) -> str:
+    """A coordinate as short text: 12, 12.5 (never 12.000001)."""
+    rounded = round(value, 1)
+    return str(int(rounded)) if rounded == int(rounded) else str(rounded)
+
+
+def long_date(day: date) -> str:
+    """3 June 2019."""
+    return f"{day.day} {MONTHS[day.month - 1]} {day.year}"
+
+
+def short_date(day: date, *, with_year: bool = False) -> str:
+    """3 Jun, or 3 Jun 2019."""
+    text = f"{day.day} {MONTHS[day.month - 1][:3]}"
+    return f"{text} {day.year}" if with_year else text
+
+
+def _plural(count: int, word: str) -> str:
+    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+
+
+def nice_ticks(maximum: float, count: int = 5) -> list[int]:
+    """Whole-number ticks from 0 to at least ``maximum``, 1, 2 or 5 times a power of 10 apart."""
+    if maximum <= 0:
+        return [0, 1]
+    raw = maximum / max(count - 1, 1)
+    magnitude = 10 ** math.floor(math.log10(raw))
+    step = next(m * magnitude for m in (1, 2, 5, 10) if m * magnitude >= raw)
+    step = max(1, int(step))
+    top = math.ceil(maximum / step) * step
+    return list(range(0, top + 1, step))
+
+
+def date_ticks(start: date, end: date, count: int = 5) -> list[date]:
+    """Up to ``count`` dates spread evenly from ``start`` to ``end``, both included."""
+    span = (end - start).days
+    if span <= 0:
+        return [start]
+    count = min(count, span + 1)
+    days = sorted({round(i * span / (count - 1)) for i in range(count)})
+    return [date.fromordinal(start.toordinal() + d) for d in days]
+
+
+def _chart_id(kind: str, title: str, chart_id: str | None) -> str:
+    if chart_id:
+        return "".join(c if c.isalnum() or c in "-_" else "-" for c in chart_id)
+    digest = hashlib.sha256(f"{kind}:{title}".encode(), usedforsecurity=False).hexdigest()
+    return f"{kind}-{digest[:10]}"
+
+
+def _svg(width: int, height: int, ident: str, title: str, desc: str, body: Iterable[str]) -> str:
+    """The outer element: scales to its container's width, keeping its proportions."""
+    return "\n".join(
+        [
+            f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" '
+            f'width="100%" role="img" aria-labelledby="{ident}-title {ident}-desc" '
+            f'font-size="{FONT_SIZE}" fill="{TEXT}">',
+            f'<title id="{ident}-title">{_esc(title)}</title>',
+            f'<desc id="{ident}-desc">{_esc(desc)}</desc>',
+            *body,
+            "</svg>",
+        ]
+    )
+
+
+def _text(x: float, y: float, text: object, *, anchor: str = "start", **attributes) -> str:
+    extra = "".join(
+        f' {name.replace("_", "-")}="{_esc(value)}"' for name, value in attributes.items()
+    )
+    return f'<text x="{_n(x)}" y="{_n(y)}" text-anchor="{anchor}"{extra}>{_esc(text)}</text>'
+
+
+def _line(x1: float, y1: float, x2: float, y2: float, colour: str, **attributes) -> str:
+    extra = "".join(
+        f' {name.replace("_", "-")}="{_esc(value)}"' for name, value in attributes.items()
+    )
+    return (
+        f'<line x1="{_n(x1)}" y1="{_n(y1)}" x2="{_n(x2)}" y2="{_n(y2)}" stroke="{colour}"{extra}/>'
+    )
+
+
+def _no_data(width: int, height: int, ident: str, title: str, left: float, top: float) -> str:
+    bottom, right = height - 44, width - 32
+    return _svg(
+        width,
+        height,
+        ident,
+        title,
+        f"There is no data to show yet. {NO_DATA}",
+        [
+            _line(left, bottom, right, bottom, DARK_GREY),
+            _line(left, top, left, bottom, DARK_GREY),
+            _text((left + right) / 2, (top + bottom) / 2, NO_DATA, anchor="middle"),
+        ],
+    )
+
+
+def _line_desc(
+    series: Sequence[tuple[date, int]], y_label: str, markers: Sequence[tuple[date, str]]
+) -> str:
+    (start, first), (end, last) = series[0], series[-1]
+    if start == end:
+        words = [f"{y_label} on {long_date(start)}: {last}."]
+    else:
+        words = [
+            f"{y_label} from {long_date(start)} to {long_date(end)}: "
+            f"{first} on {long_date(start)} and {last} on {long_date(end)}."
+        ]
+        rises = [(b[1] - a[1], b[0]) for a, b in itertools.pairwise(series)]
+        biggest, when = max(rises, key=lambda rise: (rise[0], -rise[1].toordinal()))
+        if biggest > 0:
+            words.append(f"The biggest rise in a day was {biggest}, on {long_date(when)}.")
+        elif all(rise == 0 for rise, _ in rises):
+            words.append("It did not change.")
+    words.extend(
+        f"A dashed line marks {label} ({long_date(day)})."
+        for day, label in markers
+        if start <= day <= end
+    )
+    return " ".join(words)
+
+
+def line_chart(
+    series: Sequence[tuple[date, int]],
+    *,
+    title: str,
+    y_label: str,
+    width: int = 640,
+    height: int = 280,
+    y_max: int | None = None,
+    markers: Sequence[tuple[date, str]] = (),
+    chart_id: str | None = None,
+) -> str:
+    """A step chart of a count over dates (one point a day, or any dates in order).
+
+    ``y_max`` fixes the top of the y axis (for example the number of CCGs, so the chart
+    reads as progress towards all of them); ``markers`` are dates (a deadline) drawn as
+    dashed vertical lines when they fall inside the series. The SVG is ``width`` by
+    ``height`` units and scales to the width of its container.
+    """
+    ident = _chart_id("line", title, chart_id)
+    left, right, top, bottom = 64, width - 32, 32, height - 44
+    if not series:
+        return _no_data(width, height, ident, title, left, top)
+    series = sorted(series)
+    start, end = series[0][0], series[-1][0]
+    span = max((end - start).days, 1)
+    y_ticks = nice_ticks(max(y_max or 0, *(value for _, value in series)))
+    y_top = y_ticks[-1]
+
+    def x(day: date) -> float:
+        return left + (day - start).days / span * (right - left)
+
+    def y(value: float) -> float:
+        return bottom - value / y_top * (bottom - top)
+
+    body: list[str] = []
+    for tick in y_ticks:  # gridlines and y tick labels
+        body.append(_line(left, y(tick), right, y(tick), MID_GREY))
+        body.append(_text(left - 8, y(tick) + 4, tick, anchor="end", font_size=SMALL_FONT_SIZE))
+    with_year = start.year != end.year
+    for tick in date_ticks(start, end):
+        body.append(_line(x(tick), bottom, x(tick), bottom + 6, DARK_GREY))
+        anchor = "end" if tick == end and tick != start else "middle"
+        label = short_date(tick, with_year=with_year or tick in (start, end))
+        body.append(_text(x(tick), bottom + 22, label, anchor=anchor, font_size=SMALL_FONT_SIZE))
+    body.append(_text(-(top + bottom) / 2, 16, y_label, anchor="middle", transform="rotate(-90)"))
+    body.append(_line(left, top, left, bottom, DARK_GREY))
+    body.append(_line(left, bottom, right, bottom, DARK_GREY))
+
+    path = [f"M{_n(x(start))} {_n(y(series[0][1]))}"]
+    for day, value in series[1:]:
+        path.append(f"H{_n(x(day))} V{_n(y(value))}")
+    line = " ".join(path)
+    area = f"{line} V{_n(bottom)} H{_n(x(start))} Z"
+    body.append(f'<path d="{area}" fill="{NHS_BLUE}" fill-opacity="0.12" stroke="none"/>')
+    body.append(
+        f'<path d="{line}" fill="none" stroke="{NHS_BLUE}" stroke-width="3" '
+        'stroke-linejoin="round"/>'
+    )
+    last_day, last_value = series[-1]
+    body.append(
+        f'<circle cx="{_n(x(last_day))}" cy="{_n(y(last_value))}" r="4" fill="{NHS_BLUE}"/>'
+    )
+    body.append(
+        _text(
+            x(last_day) + (6 if last_day == start else -6),
+            # above the point, or below it when a marker's label is in the way at the top
+            y(last_value) - 10 if y(last_value) - top > 24 else y(last_value) + 20,
+            last_value,
+            anchor="start" if last_day == start else "end",
+            font_weight="bold",
+        )
+    )
+    for day, label in markers:
+        if start <= day <= end:
+            body.append(_line(x(day), top - 4, x(day), bottom, DARK_GREY, stroke_dasharray="4 4"))
+            anchor = "end" if x(day) > (left + right) / 2 else "start"
+            body.append(_text(x(day), top - 10, label, anchor=anchor, font_size=SMALL_FONT_SIZE))
+    return _svg(width, height, ident, title, _line_desc(series, y_label, markers), body)
+
+
+def _truncate(label: str, room: float, font_size: int) -> str:
+    most = max(4, int(room / (font_size * 0.55)))
+    return label if len(label) <= most else label[: most - 1].rstrip() + "…"
+
+
+def bar_chart(
+    rows: Sequence[tuple[str, int]],
+    *,
+    title: str,
+    value_label: str = "",
+    width: int = 640,
+    bar_height: int = 24,
+    gap: int = 12,
+    label_width: int = 200,
+    chart_id: str | None = None,
+) -> str:
+    """Horizontal bars, one a row, in the order given: the label left, the value at the end.
+
+    Long labels are shortened on the picture (with an ellipsis) but given in full in the
+    description. ``value_label`` names what the values count ("CCGs").
+    """
+    ident = _chart_id("bar", title, chart_id)
+    top, bottom_margin = 16, 16
+    height = top + len(rows) * (bar_height + gap) + bottom_margin if rows else 120
+    if not rows:
+        return _no_data(width, height, ident, title, label_width, top)
+    right = width - 56  # room for the value after the longest bar
+    most = max(value for _, value in rows) or 1
+    unit = f" {value_label}" if value_label else ""
+    desc = (
+        f"{_plural(len(rows), 'bar')}. "
+        + "; ".join(f"{label}: {value}{unit}" for label, value in rows)
+        + "."
+    )
+    body: list[str] = []
+    for index, (label, value) in enumerate(rows):
+        y = top + index * (bar_height + gap)
+        middle = y + bar_height / 2 + 5
+        body.append(
+            _text(
+                label_width - 8,
+                middle,
+                _truncate(str(label), label_width - 16, FONT_SIZE),
+                anchor="end",
+            )
+        )
+        length = max(value, 0) / most * (right - label_width)
+        body.append(
+            f'<rect x="{_n(label_width)}" y="{_n(y)}" width="{_n(length)}" '
+            f'height="{_n(bar_height)}" fill="{NHS_BLUE}"/>'
+        )
+        body.append(_text(label_width + length + 6, middle, value, font_weight="bold"))
+    last = top + len(rows) * (bar_height + gap) - gap / 2
+    body.append(_line(label_width, top - gap / 2, label_width, last, DARK_GREY))
+    return _svg(width, height, ident, title, desc, body)
