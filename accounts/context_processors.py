@@ -4,6 +4,7 @@ from django.conf import settings
 from django.urls import reverse
 
 from accounts import permissions
+from assessment.selectors import current_cycle
 
 
 def navigation(request):
@@ -13,6 +14,10 @@ def navigation(request):
         items.append(("Home", reverse("home")))
         if permissions.is_ccg_lead(user) or permissions.is_accountable_officer(user):
             items.append(("Evidence", reverse("evidence:list")))
+        if permissions.is_national_admin(user) and (cycle := current_cycle()) is not None:
+            items.append(
+                ("Submissions", reverse("evidence:dashboard", kwargs={"cycle": cycle.slug}))
+            )
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

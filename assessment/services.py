@@ -12,8 +12,9 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from django.db import transaction
+from django.db.models import ProtectedError
 
-from assessment.framework import CycleSpec, read_framework_file
+from assessment.framework import CycleSpec, FrameworkFileError, read_framework_file
 from assessment.models import Criterion, Cycle, Domain, RaggBand
 from common.db import save_changed
 
@@ -128,6 +129,18 @@ def _sync_domains(cycle: Cycle, spec: CycleSpec) -> bool:
             else:
                 changed |= save_changed(criterion, **values)
         if existing:
-            Criterion.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+            try:
+                Criterion.objects.filter(pk__in=[c.pk for c in existing.values()]).delete()
+            except ProtectedError as exc:
+                # Evidence (and later scores) point at them: a framework file may not
+                # take a criterion away once a CCG has used it.
+                raise FrameworkFileError(
+                    spec.label,
+                    [
+                        f"criterion {code} is missing from the file, but evidence has been "
+                        "submitted against it, so it cannot be removed"
+                        for code in sorted(existing)
+                    ],
+                ) from exc
             changed = True
     return changed

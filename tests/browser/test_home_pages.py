@@ -60,3 +60,29 @@ def test_sign_out_works_without_javascript(new_page, live_server, roles):
     sign_in(page, live_server, roles.moderator.email)
     page.get_by_role("button", name="Sign out").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("You have signed out")
+
+
+def test_submissions_dashboard_is_accessible(
+    page, axe, live_server, roles, submission, other_submission
+):
+    from evidence import workflow
+    from evidence.models import DomainNarrative
+    from evidence.services import apply_action, grant_extension
+
+    for domain in other_submission.cycle.domains.all():
+        DomainNarrative.objects.create(
+            submission=other_submission, domain=domain, text="Done.", updated_by=roles.other_lead
+        )
+    apply_action(other_submission, workflow.Action.SUBMIT, actor=roles.other_lead)
+    grant_extension(
+        submission,
+        until=submission.cycle.submission_deadline + __import__("datetime").timedelta(days=7),
+        reason="Board meeting moved",
+        actor=roles.admin,
+    )
+
+    sign_in(page, live_server, roles.admin.email)
+    page.get_by_role("link", name="Submissions", exact=True).click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Submissions: 2019/20")
+    expect(page.locator("figure svg[role=img]")).to_be_visible()
+    assert_accessible(axe, page, "submissions-dashboard")

@@ -89,3 +89,21 @@ def test_the_command_reports_what_it_did(capsys):
     out = capsys.readouterr().out.splitlines()
     assert out[0].startswith("Cycle 2018/19 created: CCG Improvement and Assessment Framework")
     assert out[1].startswith("Cycle 2018/19 unchanged")
+
+
+def test_a_criterion_with_evidence_cannot_be_removed(tmp_path, submission, roles):
+    from evidence.models import EvidenceItem
+
+    criterion = submission.cycle.domains.get(code="E").criteria.get(code="E4")
+    EvidenceItem.objects.create(
+        submission=submission, criterion=criterion, kind="link", url="https://example.org",
+        description="Used", created_by=roles.lead,
+    )  # fmt: skip
+    text = SHIPPED_FRAMEWORKS[1].read_text(encoding="utf-8")
+    block_start = text.rindex("[[domains.criteria]]", 0, text.index('code = "E4"'))
+    edited = tmp_path / "edited.toml"
+    edited.write_text(text[:block_start], encoding="utf-8")
+
+    with pytest.raises(CommandError, match="criterion E4 is missing from the file, but evidence"):
+        call_command("load_cycle", str(edited))
+    assert Criterion.objects.filter(code="E4", domain__cycle=submission.cycle).exists()
