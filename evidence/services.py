@@ -9,6 +9,7 @@ removed again if the database write fails.
 from __future__ import annotations
 
 import tempfile
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -179,7 +180,22 @@ def check_upload(upload) -> CheckedFile:
         return check_file(Path(spooled.name), upload.name, max_bytes=max_bytes)
 
 
-def _store_revision(item, upload, checked: CheckedFile, revision: int, actor) -> EvidenceFile:
+@contextmanager
+def _files_removed_on_failure():
+    """Collect stored files; if the transaction around them fails, delete them again."""
+    stored: list[EvidenceFile] = []
+    try:
+        yield stored
+    except BaseException:
+        for evidence_file in stored:
+            evidence_file.file.storage.delete(evidence_file.file.name)
+        raise
+
+
+def _store_revision(
+    stored: list, item, upload, checked: CheckedFile, revision: int, actor
+) -> EvidenceFile:
+    """Stream the upload into storage, register it for clean-up, then save its row."""
     upload.seek(0)
     evidence_file = EvidenceFile(
         item=item,
@@ -191,11 +207,8 @@ def _store_revision(item, upload, checked: CheckedFile, revision: int, actor) ->
         uploaded_by=actor,
     )
     evidence_file.file.save(f"upload.{checked.extension}", upload, save=False)
-    try:
-        evidence_file.save()
-    except Exception:
-        evidence_file.file.storage.delete(evidence_file.file.name)
-        raise
+    stored.append(evidence_file)
+    evidence_file.save()
     return evidence_file
 
 
@@ -207,59 +220,47 @@ def add_file(submission, criterion, *, upload, description: str, actor) -> Evide
     EVIDENCE_ADDED event.
     """
     checked = check_upload(upload)
-    stored: list[EvidenceFile] = []
-    try:
-        with transaction.atomic():
-            submission = _locked(submission)
-            _require_editable(actor, submission)
-            _check_room(submission, criterion)
-            item = EvidenceItem.objects.create(
-                submission=submission,
-                criterion=criterion,
-                kind=EvidenceItem.Kind.FILE,
-                description=description.strip(),
-                created_by=actor,
-            )
-            stored.append(_store_revision(item, upload, checked, 1, actor))
-            _event(
-                submission,
-                Kind.EVIDENCE_ADDED,
-                actor,
-                note=f"{criterion.code}: {checked.display_name} ({checked.sha256[:12]})",
-            )
-            return item
-    except Exception:
-        for evidence_file in stored:
-            evidence_file.file.storage.delete(evidence_file.file.name)
-        raise
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        submission = _locked(submission)
+        _require_editable(actor, submission)
+        _check_room(submission, criterion)
+        item = EvidenceItem.objects.create(
+            submission=submission,
+            criterion=criterion,
+            kind=EvidenceItem.Kind.FILE,
+            description=description.strip(),
+            created_by=actor,
+        )
+        _store_revision(stored, item, upload, checked, 1, actor)
+        _event(
+            submission,
+            Kind.EVIDENCE_ADDED,
+            actor,
+            note=f"{criterion.code}: {checked.display_name} ({checked.sha256[:12]})",
+        )
+        return item
 
 
 def replace_file(item: EvidenceItem, *, upload, actor) -> EvidenceFile:
     """Add a new revision of a file item; earlier revisions stay. Side effects as ``add_file``."""
     checked = check_upload(upload)
-    stored: list[EvidenceFile] = []
-    try:
-        with transaction.atomic():
-            submission = _locked(item.submission)
-            _require_editable(actor, submission)
-            item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
-            if item.kind != EvidenceItem.Kind.FILE or item.removed_at is not None:
-                raise SubmissionError(
-                    "Only a file that is still part of the submission can be replaced."
-                )
-            latest = item.revisions.aggregate(latest=Max("revision"))["latest"] or 0
-            stored.append(_store_revision(item, upload, checked, latest + 1, actor))
-            _event(
-                submission,
-                Kind.FILE_REPLACED,
-                actor,
-                note=f"{item.criterion.code}: {checked.display_name} is revision {latest + 1}",
+    with _files_removed_on_failure() as stored, transaction.atomic():
+        submission = _locked(item.submission)
+        _require_editable(actor, submission)
+        item = EvidenceItem.objects.select_for_update().get(pk=item.pk)
+        if item.kind != EvidenceItem.Kind.FILE or item.removed_at is not None:
+            raise SubmissionError(
+                "Only a file that is still part of the submission can be replaced."
             )
-            return stored[0]
-    except Exception:
-        for evidence_file in stored:
-            evidence_file.file.storage.delete(evidence_file.file.name)
-        raise
+        latest = item.revisions.aggregate(latest=Max("revision"))["latest"] or 0
+        evidence_file = _store_revision(stored, item, upload, checked, latest + 1, actor)
+        _event(
+            submission,
+            Kind.FILE_REPLACED,
+            actor,
+            note=f"{item.criterion.code}: {checked.display_name} is revision {latest + 1}",
+        )
+        return evidence_file
 
 
 def remove_item(item: EvidenceItem, *, actor) -> None:

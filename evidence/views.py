@@ -215,7 +215,35 @@ class NarrativeView(EditMixin, DomainMixin, FormView):
         )
 
 
-class CriterionMixin(EditMixin):
+class EvidenceFormMixin(EditMixin):
+    """Forms about one criterion: they return to its domain page."""
+
+    @property
+    def target_criterion(self):
+        raise NotImplementedError
+
+    def domain_url(self):
+        return reverse(
+            "evidence:domain",
+            kwargs={
+                "cycle": self.kwargs["cycle"],
+                "ods_code": self.kwargs["ods_code"],
+                "domain": self.target_criterion.domain.code,
+            },
+        )
+
+    def get_context_data(self, **kwargs):
+        criterion = self.target_criterion
+        return super().get_context_data(
+            criterion=criterion,
+            breadcrumbs=self.crumbs(
+                (f"Domain {criterion.domain.code}", self.domain_url()), (self.title, "")
+            ),
+            **kwargs,
+        )
+
+
+class CriterionMixin(EvidenceFormMixin):
     @cached_property
     def criterion(self):
         return get_object_or_404(
@@ -224,24 +252,9 @@ class CriterionMixin(EditMixin):
             code=self.kwargs["criterion"].upper(),
         )
 
-    def domain_url(self):
-        return reverse(
-            "evidence:domain",
-            kwargs={
-                "cycle": self.kwargs["cycle"],
-                "ods_code": self.kwargs["ods_code"],
-                "domain": self.criterion.domain.code,
-            },
-        )
-
-    def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            criterion=self.criterion,
-            breadcrumbs=self.crumbs(
-                (f"Domain {self.criterion.domain.code}", self.domain_url()), (self.title, "")
-            ),
-            **kwargs,
-        )
+    @property
+    def target_criterion(self):
+        return self.criterion
 
 
 class AddLinkView(CriterionMixin, FormView):
@@ -292,7 +305,7 @@ class AddFileView(CriterionMixin, FormView):
         return redirect(self.domain_url())
 
 
-class ItemMixin(EditMixin):
+class ItemMixin(EvidenceFormMixin):
     @cached_property
     def item(self):
         return get_object_or_404(
@@ -302,25 +315,12 @@ class ItemMixin(EditMixin):
             removed_at__isnull=True,
         )
 
-    def domain_url(self):
-        return reverse(
-            "evidence:domain",
-            kwargs={
-                "cycle": self.kwargs["cycle"],
-                "ods_code": self.kwargs["ods_code"],
-                "domain": self.item.criterion.domain.code,
-            },
-        )
+    @property
+    def target_criterion(self):
+        return self.item.criterion
 
     def get_context_data(self, **kwargs):
-        return super().get_context_data(
-            item=self.item,
-            criterion=self.item.criterion,
-            breadcrumbs=self.crumbs(
-                (f"Domain {self.item.criterion.domain.code}", self.domain_url()), (self.title, "")
-            ),
-            **kwargs,
-        )
+        return super().get_context_data(item=self.item, **kwargs)
 
 
 class ReplaceFileView(ItemMixin, FormView):

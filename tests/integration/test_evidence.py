@@ -270,3 +270,28 @@ def test_overview_queries_do_not_grow_with_the_evidence(lead_client, submission,
     for code in ("A2", "A3", "A4"):
         add_file(lead_client, submission, code, files["png"])
     assert count() == one
+
+
+def test_a_stored_file_is_deleted_again_when_the_transaction_fails(lead_client, submission, files):
+    from pathlib import Path
+
+    from django.conf import settings
+    from django.db import IntegrityError
+
+    add_file(lead_client, submission, "A1", files["pdf"])
+    item = EvidenceItem.objects.get()
+    root = Path(settings.MEDIA_ROOT)
+    before = sorted(root.rglob("*.*"))
+
+    # A second revision 1 breaks the unique (item, revision) constraint after the file
+    # has been streamed into storage: the row fails, and the file must not stay behind.
+    with pytest.raises(IntegrityError), services._files_removed_on_failure() as stored:
+        from django.db import transaction
+
+        with transaction.atomic(), open(files["png"], "rb") as handle:
+            from django.core.files import File
+
+            checked = services.check_file(files["png"], "again.png")
+            services._store_revision(stored, item, File(handle), checked, 1, item.created_by)
+
+    assert sorted(root.rglob("*.*")) == before
