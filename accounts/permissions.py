@@ -84,6 +84,46 @@ def submission_is_editable(user, submission):
     return submission is not None and submission.is_editable()
 
 
+@rules.predicate
+def is_assigned_assessor(user, submission):
+    """Assigned (and not unassigned since) to assess this CCG's submission."""
+    return (
+        submission is not None
+        and _active(user)
+        and user.is_assessor
+        and submission.assignments.filter(assessor=user, unassigned_at__isnull=True).exists()
+    )
+
+
+@rules.predicate
+def has_submitted_own_assessment(user, submission):
+    return (
+        submission is not None
+        and _active(user)
+        and submission.assessments.filter(assessor=user, status="submitted").exists()
+    )
+
+
+@rules.predicate
+def submission_is_submitted(user, submission):
+    return submission is not None and submission.status == "submitted"
+
+
+@rules.predicate
+def clarification_is_open(user, clarification):
+    return clarification is not None and clarification.is_open
+
+
+@rules.predicate
+def leads_clarification_ccg(user, clarification):
+    return clarification is not None and leads_submission(user, clarification.submission)
+
+
+@rules.predicate
+def asked_clarification(user, clarification):
+    return clarification is not None and clarification.asked_by_id == user.pk
+
+
 is_national_staff = is_national_admin | is_moderator
 
 # The register and the cycles' frameworks are national information.
@@ -95,9 +135,26 @@ rules.add_perm("assessment.manage_cycles", is_national_admin)
 # Evidence submissions: the CCG's own people and the national team see them; only the
 # CCG's lead changes them, and only while the draft is open.
 rules.add_perm(
-    "evidence.view_submission", leads_submission | is_officer_of_submission | is_national_staff
+    "evidence.view_submission",
+    leads_submission | is_officer_of_submission | is_national_staff | is_assigned_assessor,
 )
 rules.add_perm("evidence.edit_submission", leads_submission & submission_is_editable)
 rules.add_perm("evidence.view_dashboard", is_national_admin)
 rules.add_perm("evidence.grant_extension", is_national_admin)
 rules.add_perm("evidence.reopen_submission", is_national_admin)
+
+# Assessment: an assessor scores only CCGs assigned to them, and sees another assessor's
+# scores for that CCG only once their own assessment is submitted (independence).
+rules.add_perm("assessment.manage_assignments", is_national_admin)
+rules.add_perm("assessment.declare_conflicts", is_assessor)
+rules.add_perm("assessment.assess_submission", is_assigned_assessor & submission_is_submitted)
+rules.add_perm(
+    "assessment.view_other_assessments",
+    is_national_staff | (is_assigned_assessor & has_submitted_own_assessment),
+)
+rules.add_perm("assessment.ask_clarification", is_assigned_assessor & submission_is_submitted)
+rules.add_perm(
+    "assessment.view_clarification",
+    leads_clarification_ccg | asked_clarification | is_national_staff,
+)
+rules.add_perm("assessment.answer_clarification", leads_clarification_ccg & clarification_is_open)

@@ -6,11 +6,12 @@ use them live in ``assessment/scoring.py``. ``bands_version`` goes up whenever t
 band table of a cycle changes, so a final rating can record which table it used.
 """
 
+from django.conf import settings
 from django.db import models
 from django.urls import reverse
 from django.utils import timezone
 
-from assessment import scoring
+from assessment import scoring, workflow
 
 
 class Cycle(models.Model):
@@ -132,3 +133,224 @@ class RaggBand(models.Model):
 
     def __str__(self):
         return f"{self.label} ({self.minimum}-{self.maximum})"
+
+
+class ConflictDeclaration(models.Model):
+    """An assessor's declared conflict of interest with a CCG, an STP or a whole region."""
+
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="conflicts"
+    )
+    cycle = models.ForeignKey(Cycle, on_delete=models.CASCADE, related_name="conflicts")
+    ccg = models.ForeignKey(
+        "ccgs.CCG", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    stp = models.ForeignKey(
+        "ccgs.STP", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    region = models.ForeignKey(
+        "ccgs.Region", on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    reason = models.CharField(max_length=500)
+    declared_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["declared_at"]
+        constraints = [
+            models.CheckConstraint(
+                condition=(
+                    models.Q(ccg__isnull=False, stp__isnull=True, region__isnull=True)
+                    | models.Q(ccg__isnull=True, stp__isnull=False, region__isnull=True)
+                    | models.Q(ccg__isnull=True, stp__isnull=True, region__isnull=False)
+                ),
+                name="conflict_names_exactly_one_of_ccg_stp_region",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor}: {self.ccg or self.stp or self.region}"
+
+    @property
+    def subject(self):
+        return self.ccg or self.stp or self.region
+
+
+class Assignment(models.Model):
+    """An assessor assigned to a CCG's submission; unassigning keeps the row for the record."""
+
+    submission = models.ForeignKey(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="assignments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assignments"
+    )
+    assigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    assigned_at = models.DateTimeField(default=timezone.now)
+    method = models.CharField(max_length=16, default="manual")  # manual, csv, auto
+    unassigned_at = models.DateTimeField(null=True, blank=True)
+    unassigned_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["assigned_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "assessor"],
+                condition=models.Q(unassigned_at__isnull=True),
+                name="one_active_assignment_per_assessor_and_submission",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor} assesses {self.submission}"
+
+
+class Assessment(models.Model):
+    """One assessor's assessment of one submission: findings per criterion, score per domain."""
+
+    Status = models.TextChoices("Status", [(s.name, s.value) for s in workflow.Status])
+
+    submission = models.ForeignKey(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="assessments"
+    )
+    assessor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="assessments"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=workflow.Status.DRAFT.value
+    )
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "assessor"], name="one_assessment_per_assessor"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(status="draft") | models.Q(submitted_at__isnull=False),
+                name="submitted_assessment_has_a_time",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.assessor} on {self.submission}"
+
+
+class CriterionFinding(models.Model):
+    Finding = models.TextChoices("Finding", [(f.name, f.value) for f in workflow.Finding])
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.CASCADE, related_name="findings")
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    finding = models.CharField(max_length=16, choices=Finding.choices)
+    note = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["assessment", "criterion"], name="one_finding_per_criterion"
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.criterion.code}: {self.finding}"
+
+
+class DomainScore(models.Model):
+    """The current score of a domain in one assessment; every change is a ``ScoreEvent``."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.CASCADE, related_name="domain_scores"
+    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    improvement_points = models.TextField(blank=True)
+    good_practice = models.TextField(blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["assessment", "domain"], name="one_score_per_domain"),
+            models.CheckConstraint(
+                condition=models.Q(score__isnull=True) | models.Q(score__lte=3),
+                name="domain_score_0_to_3",
+            ),
+        ]
+
+    def __str__(self):
+        return f"{self.domain.code}: {self.score}"
+
+
+class ScoreEvent(models.Model):
+    """Append-only: every score entered or changed, with who, when, old -> new and why."""
+
+    assessment = models.ForeignKey(
+        Assessment, on_delete=models.PROTECT, related_name="score_events"
+    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    old_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    new_score = models.PositiveSmallIntegerField(null=True, blank=True)
+    rationale = models.TextField(blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.domain.code}: {self.old_score} -> {self.new_score}"
+
+
+class AssessmentEvent(models.Model):
+    """Append-only history of an assessment's status."""
+
+    assessment = models.ForeignKey(Assessment, on_delete=models.PROTECT, related_name="events")
+    from_status = models.CharField(max_length=16)
+    to_status = models.CharField(max_length=16)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.from_status} -> {self.to_status}"
+
+
+class Clarification(models.Model):
+    """An assessor's question to the CCG about one criterion, and the lead's answer.
+
+    While it is open, the CCG's lead may add evidence to that criterion only, even
+    though the submission is locked. The thread stays with the submission.
+    """
+
+    submission = models.ForeignKey(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="clarifications"
+    )
+    criterion = models.ForeignKey(Criterion, on_delete=models.PROTECT, related_name="+")
+    asked_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    question = models.TextField()
+    asked_at = models.DateTimeField(default=timezone.now)
+    answer = models.TextField(blank=True)
+    answered_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    answered_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["asked_at", "pk"]
+
+    def __str__(self):
+        return f"{self.criterion.code}: {self.question[:40]}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.answered_at is None

@@ -10,6 +10,9 @@ urlpatterns = [
     path("register/", include("ccgs.urls")),
     path("cycles/", include("assessment.urls")),
     path("submissions/", include("evidence.urls")),
+    path("assessments/", include("assessment.assessor_urls")),
+    path("assignments/", include("assessment.assignment_urls")),
+    path("clarifications/", include("assessment.clarification_urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -11,7 +11,7 @@ from django.db.models import Exists, OuterRef, Prefetch, Q
 
 from accounts import permissions
 from accounts.models import CCGRole
-from assessment.models import Criterion, Domain
+from assessment.models import Assignment, Criterion, Domain
 from evidence import workflow
 from evidence.models import DomainNarrative, EvidenceFile, EvidenceItem, Submission
 
@@ -28,7 +28,11 @@ def submissions_visible_to(user, cycle=None):
     roles = CCGRole.objects.filter(user=user, ccg=OuterRef("ccg")).filter(
         Q(cycle__isnull=True) | Q(cycle=OuterRef("cycle"))
     )
-    return queryset.filter(Exists(roles))
+    assigned = Assignment.objects.filter(
+        assessor=user, assessor__is_assessor=True, submission=OuterRef("pk"),
+        unassigned_at__isnull=True,
+    )  # fmt: skip
+    return queryset.filter(Exists(roles) | (Q(status="submitted") & Exists(assigned)))
 
 
 def submissions_for_ccgs(ccgs, cycle):
@@ -151,4 +155,17 @@ def submission_overview(submission: Submission) -> SubmissionOverview:
             )
             for domain in domains
         ],
+    )
+
+
+def open_clarification_for(submission, criterion):
+    """The open clarification request on ``criterion``, if any (the lead may then add evidence)."""
+    from assessment.models import Clarification
+
+    return (
+        Clarification.objects.filter(
+            submission=submission, criterion=criterion, answered_at__isnull=True
+        )
+        .select_related("submission")
+        .first()
     )

@@ -82,6 +82,20 @@ def _require_editable(actor, submission: Submission) -> None:
     _require(actor, "evidence.edit_submission", submission)
 
 
+def _require_can_add(actor, submission, criterion) -> None:
+    """Adding evidence: to an open draft, or to one criterion that an assessor has asked
+    about (an open clarification), even after submitting."""
+    from evidence.selectors import open_clarification_for
+
+    if not submission.is_editable():
+        clarification = open_clarification_for(submission, criterion)
+        if clarification is not None and actor.has_perm(
+            "assessment.answer_clarification", clarification
+        ):
+            return
+    _require_editable(actor, submission)
+
+
 def _event(submission, kind, actor, note="", from_status="", to_status=""):
     SubmissionEvent.objects.create(
         submission=submission,
@@ -154,7 +168,7 @@ def add_link(submission, criterion, *, url: str, description: str, actor) -> Evi
     """
     with transaction.atomic():
         submission = _locked(submission)
-        _require_editable(actor, submission)
+        _require_can_add(actor, submission, criterion)
         _check_room(submission, criterion)
         item = EvidenceItem.objects.create(
             submission=submission,
@@ -222,7 +236,7 @@ def add_file(submission, criterion, *, upload, description: str, actor) -> Evide
     checked = check_upload(upload)
     with _files_removed_on_failure() as stored, transaction.atomic():
         submission = _locked(submission)
-        _require_editable(actor, submission)
+        _require_can_add(actor, submission, criterion)
         _check_room(submission, criterion)
         item = EvidenceItem.objects.create(
             submission=submission,

@@ -19,7 +19,11 @@ from evidence import forms, services, workflow
 from evidence.dashboard import dashboard_for
 from evidence.filecheck import FileRefused
 from evidence.models import EvidenceFile, EvidenceItem
-from evidence.selectors import submission_overview, submissions_visible_to
+from evidence.selectors import (
+    open_clarification_for,
+    submission_overview,
+    submissions_visible_to,
+)
 
 
 class SubmissionListView(ScopedPermissionRequiredMixin, PageView):
@@ -255,6 +259,15 @@ class CriterionMixin(EvidenceFormMixin):
     @property
     def target_criterion(self):
         return self.criterion
+
+    def has_permission(self):
+        """The open draft, or one criterion an assessor has asked about (clarification)."""
+        if super().has_permission():
+            return True
+        clarification = open_clarification_for(self.submission, self.criterion)
+        return clarification is not None and self.request.user.has_perm(
+            "assessment.answer_clarification", clarification
+        )
 
 
 class AddLinkView(CriterionMixin, FormView):

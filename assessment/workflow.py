@@ -1,0 +1,72 @@
+"""The assessment workflow, as pure Python: statuses, the transition table, criterion findings.
+
+``TRANSITIONS`` is the single source of truth; ``next_status`` refuses anything else, and
+``ALREADY_DONE`` says what a repeated action answers instead of doing it twice.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from enum import StrEnum
+
+
+class Status(StrEnum):
+    DRAFT = "draft"
+    SUBMITTED = "submitted"
+
+
+class Action(StrEnum):
+    SUBMIT = "submit"
+    REOPEN = "reopen"  # a moderator or admin sends a submitted assessment back
+
+
+class Finding(StrEnum):
+    MET = "met"
+    PARTLY_MET = "partly_met"
+    NOT_MET = "not_met"
+
+    @property
+    def label(self) -> str:
+        return {"met": "Met", "partly_met": "Partly met", "not_met": "Not met"}[self.value]
+
+
+TRANSITIONS: Mapping[tuple[Status, Action], Status] = {
+    (Status.DRAFT, Action.SUBMIT): Status.SUBMITTED,
+    (Status.SUBMITTED, Action.REOPEN): Status.DRAFT,
+}
+
+ALREADY_DONE: Mapping[tuple[Status, Action], str] = {
+    (Status.SUBMITTED, Action.SUBMIT): "You have already submitted this assessment.",
+    (Status.DRAFT, Action.REOPEN): "This assessment is already a draft.",
+}
+
+
+class IllegalTransition(ValueError):
+    pass
+
+
+def next_status(status: Status | str, action: Action | str) -> Status:
+    key = (Status(status), Action(action))
+    if key not in TRANSITIONS:
+        raise IllegalTransition(f"A {key[0]} assessment cannot be {key[1]}ed.")
+    return TRANSITIONS[key]
+
+
+def missing_for_submit(
+    *,
+    domain_scores: Mapping[str, int | None],
+    rationales: Mapping[str, str],
+    criteria: int,
+    findings: int,
+) -> list[str]:
+    """What stops an assessor submitting: every domain scored with a rationale, every
+    criterion given a finding. Plain-English lines for the page."""
+    problems = []
+    for code in sorted(domain_scores):
+        if domain_scores[code] is None:
+            problems.append(f"Score domain {code}.")
+        elif not (rationales.get(code) or "").strip():
+            problems.append(f"Give the rationale for domain {code}.")
+    if findings < criteria:
+        problems.append(f"Record a finding for every criterion ({findings} of {criteria} done).")
+    return problems
