@@ -147,6 +147,7 @@ rules.add_perm("evidence.reopen_submission", is_national_admin)
 # scores for that CCG only once their own assessment is submitted (independence).
 rules.add_perm("assessment.manage_assignments", is_national_admin)
 rules.add_perm("assessment.declare_conflicts", is_assessor)
+rules.add_perm("assessment.view_queue", is_assessor)
 rules.add_perm("assessment.assess_submission", is_assigned_assessor & submission_is_submitted)
 rules.add_perm(
     "assessment.view_other_assessments",

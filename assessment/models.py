@@ -70,6 +70,11 @@ class Cycle(models.Model):
             for band in self.bands.all()
         )
 
+    @property
+    def assessment_due(self):
+        """When assessors should have submitted: a fixed period after the evidence deadline."""
+        return self.submission_deadline + workflow.ASSESSMENT_PERIOD
+
     def submission_is_open(self, today=None) -> bool:
         today = today or timezone.localdate()
         return self.submission_opens <= today <= self.submission_deadline

@@ -1,6 +1,9 @@
 """Reads of cycles and their framework."""
 
-from django.db.models import Prefetch
+from dataclasses import dataclass
+
+from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models.functions import Coalesce
 
 from assessment.models import Criterion, Cycle, Domain
 
@@ -28,3 +31,95 @@ def cycles_with_framework():
             ),
         ),
     )
+
+
+# --------------------------------------------------------------------------- assessing
+
+
+def assessor_queue(user):
+    """The assessor's active assignments with the state of their own assessment (3 queries)."""
+    from assessment.models import Assessment, Assignment, DomainScore
+
+    own = Assessment.objects.filter(submission=OuterRef("submission"), assessor=user)
+    scored = (
+        DomainScore.objects.filter(
+            assessment__submission=OuterRef("submission"),
+            assessment__assessor=user,
+            score__isnull=False,
+        )
+        .values("assessment")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    return (
+        Assignment.objects.filter(
+            assessor=user, unassigned_at__isnull=True, submission__status="submitted"
+        )
+        .select_related("submission__ccg__stp__region", "submission__cycle")
+        .annotate(
+            assessment_status=Subquery(own.values("status")[:1]),
+            domains_scored=Coalesce(Subquery(scored[:1]), 0),
+        )
+        .order_by("-submission__cycle__label", "submission__ccg__name")
+    )
+
+
+@dataclass
+class CriterionAssessmentView:
+    criterion: object
+    evidence: list  # evidence.selectors.ItemView
+    finding: object  # CriterionFinding or None
+
+
+@dataclass
+class DomainAssessmentView:
+    domain: object
+    narrative: object
+    criteria: list[CriterionAssessmentView]
+    score: object  # DomainScore or None
+
+
+def domain_assessment(submission, assessment, domain_code: str) -> DomainAssessmentView:
+    """One domain of the scoring page: the CCG's narrative and evidence beside the criteria,
+    with the assessor's own findings and score (a fixed number of queries)."""
+    from assessment.models import CriterionFinding, DomainScore
+    from evidence.selectors import submission_overview
+
+    view = submission_overview(submission).domain(domain_code)
+    findings = {
+        f.criterion_id: f
+        for f in CriterionFinding.objects.filter(
+            assessment=assessment, criterion__domain=view.domain
+        )
+    }
+    score = DomainScore.objects.filter(assessment=assessment, domain=view.domain).first()
+    return DomainAssessmentView(
+        domain=view.domain,
+        narrative=view.narrative,
+        criteria=[
+            CriterionAssessmentView(c.criterion, c.items, findings.get(c.criterion.pk))
+            for c in view.criteria
+        ],
+        score=score,
+    )
+
+
+@dataclass
+class AssessmentSummary:
+    assessment: object
+    scores: dict  # domain code -> DomainScore
+    findings: int
+
+
+def assessment_summaries(submission, assessments) -> list[AssessmentSummary]:
+    """Score tables for the given assessments of one submission (2 queries)."""
+    from assessment.models import Assessment, DomainScore
+
+    ids = [a.pk for a in assessments]
+    scores: dict[int, dict] = {pk: {} for pk in ids}
+    for score in DomainScore.objects.filter(assessment_id__in=ids).select_related("domain"):
+        scores[score.assessment_id][score.domain.code] = score
+    counts = dict(
+        Assessment.objects.filter(pk__in=ids).annotate(n=Count("findings")).values_list("pk", "n")
+    )
+    return [AssessmentSummary(a, scores[a.pk], counts.get(a.pk, 0)) for a in assessments]

@@ -1,4 +1,4 @@
-"""Writes to cycles and their framework.
+"""Writes to cycles and their framework, and to assessors' assessments.
 
 ``load_cycle`` makes the database match a framework file: idempotent (loading the
 same file again changes nothing and says so) and transactional (a broken file is
@@ -11,11 +11,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.db.models import ProtectedError
+from django.utils import timezone
 
+from assessment import scoring, workflow
 from assessment.framework import CycleSpec, FrameworkFileError, read_framework_file
-from assessment.models import Criterion, Cycle, Domain, RaggBand
+from assessment.models import (
+    Assessment,
+    AssessmentEvent,
+    Criterion,
+    CriterionFinding,
+    Cycle,
+    Domain,
+    DomainScore,
+    RaggBand,
+    ScoreEvent,
+)
 from common.db import save_changed
 
 FRAMEWORK_DIR = Path(__file__).resolve().parent / "frameworks"
@@ -144,3 +157,163 @@ def _sync_domains(cycle: Cycle, spec: CycleSpec) -> bool:
                 ) from exc
             changed = True
     return changed
+
+
+# --------------------------------------------------------------------------- assessing
+
+
+class AssessmentError(Exception):
+    """A request the assessment rules refuse; the message is for the user."""
+
+
+@dataclass(frozen=True)
+class FindingInput:
+    criterion_id: int
+    finding: str  # "" for not yet recorded
+    note: str
+
+
+def _require(user, perm: str, obj) -> None:
+    if not user.has_perm(perm, obj):
+        raise PermissionDenied(perm)
+
+
+def open_assessment(submission, *, actor) -> Assessment:
+    """The assessor's own assessment of ``submission`` (created as a draft on first open)."""
+    _require(actor, "assessment.assess_submission", submission)
+    assessment, _ = Assessment.objects.get_or_create(submission=submission, assessor=actor)
+    return assessment
+
+
+def save_domain(
+    assessment: Assessment,
+    domain: Domain,
+    *,
+    score: int | None,
+    rationale: str,
+    improvement_points: str,
+    good_practice: str,
+    findings: list[FindingInput],
+    actor,
+) -> DomainScore:
+    """Save a domain's score, texts and criterion findings in one transaction.
+
+    Side effects: row lock on the assessment; the DomainScore and CriterionFindings are
+    upserted; a ScoreEvent (old -> new, rationale, who, when) is appended whenever the
+    score or its rationale changes. Refused once the assessment is submitted.
+    """
+    if score is not None:
+        score = int(scoring.validate_domain_score(score))
+    if score is not None and not rationale.strip():
+        raise AssessmentError(f"Give the rationale for your score for domain {domain.code}.")
+    with transaction.atomic():
+        assessment = Assessment.objects.select_for_update().get(pk=assessment.pk)
+        if assessment.assessor_id != actor.pk:
+            raise PermissionDenied("not your assessment")
+        _require(actor, "assessment.assess_submission", assessment.submission)
+        if assessment.status != workflow.Status.DRAFT:
+            raise AssessmentError("You have submitted this assessment: it can no longer change.")
+        if domain.cycle_id != assessment.submission.cycle_id:
+            raise AssessmentError("That domain belongs to another cycle.")
+        current, _ = DomainScore.objects.get_or_create(assessment=assessment, domain=domain)
+        old_score, old_rationale = current.score, current.rationale
+        current.score = score
+        current.rationale = rationale.strip()
+        current.improvement_points = improvement_points.strip()
+        current.good_practice = good_practice.strip()
+        current.save()
+        if (old_score, old_rationale) != (current.score, current.rationale):
+            ScoreEvent.objects.create(
+                assessment=assessment,
+                domain=domain,
+                old_score=old_score,
+                new_score=current.score,
+                rationale=current.rationale,
+                actor=actor,
+            )
+        criteria = {c.pk for c in domain.criteria.all()}
+        for item in findings:
+            if item.criterion_id not in criteria:
+                raise AssessmentError("A finding names a criterion of another domain.")
+            if not item.finding:
+                CriterionFinding.objects.filter(
+                    assessment=assessment, criterion_id=item.criterion_id
+                ).delete()
+                continue
+            CriterionFinding.objects.update_or_create(
+                assessment=assessment,
+                criterion_id=item.criterion_id,
+                defaults={
+                    "finding": workflow.Finding(item.finding).value,
+                    "note": item.note.strip(),
+                },
+            )
+        return current
+
+
+@dataclass(frozen=True)
+class AssessmentActionResult:
+    assessment: Assessment
+    changed: bool
+    message: str
+
+
+def apply_assessment_action(
+    assessment: Assessment, action: workflow.Action, *, actor, note=""
+) -> AssessmentActionResult:
+    """The single writer of an assessment's status.
+
+    Side effects: row lock; status and submitted_at saved; an AssessmentEvent appended.
+    Submitting needs every domain scored with a rationale and every criterion given a
+    finding. Repeating a submit changes nothing and says so.
+    """
+    action = workflow.Action(action)
+    with transaction.atomic():
+        assessment = (
+            Assessment.objects.select_for_update(of=("self",))
+            .select_related("submission__cycle")
+            .get(pk=assessment.pk)
+        )
+        status = workflow.Status(assessment.status)
+        if (status, action) in workflow.ALREADY_DONE:
+            return AssessmentActionResult(
+                assessment, False, workflow.ALREADY_DONE[(status, action)]
+            )
+        if action == workflow.Action.SUBMIT:
+            if assessment.assessor_id != actor.pk:
+                raise PermissionDenied("not your assessment")
+            _require(actor, "assessment.assess_submission", assessment.submission)
+            problems = _missing_for_submit(assessment)
+            if problems:
+                raise AssessmentError(" ".join(problems))
+        else:
+            _require(actor, "assessment.manage_assignments", assessment.submission)
+        new_status = workflow.next_status(status, action)
+        assessment.status = new_status.value
+        assessment.submitted_at = (
+            timezone.now() if new_status == workflow.Status.SUBMITTED else None
+        )
+        assessment.save(update_fields=["status", "submitted_at"])
+        AssessmentEvent.objects.create(
+            assessment=assessment, from_status=status, to_status=new_status, actor=actor, note=note
+        )
+        message = (
+            "Assessment submitted."
+            if action == workflow.Action.SUBMIT
+            else "The assessment is a draft again."
+        )
+        return AssessmentActionResult(assessment, True, message)
+
+
+def _missing_for_submit(assessment: Assessment) -> list[str]:
+    cycle_domains = Domain.objects.filter(cycle_id=assessment.submission.cycle_id)
+    scores = {s.domain_id: s for s in assessment.domain_scores.all()}
+    domain_scores = {d.code: getattr(scores.get(d.pk), "score", None) for d in cycle_domains}
+    rationales = {d.code: getattr(scores.get(d.pk), "rationale", "") for d in cycle_domains}
+    criteria = Criterion.objects.filter(domain__cycle_id=assessment.submission.cycle_id).count()
+    return workflow.missing_for_submit(
+        domain_scores=domain_scores,
+        rationales=rationales,
+        criteria=criteria,
+        findings=assessment.findings.count(),
+    )

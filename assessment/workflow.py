@@ -7,7 +7,12 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from datetime import timedelta
 from enum import StrEnum
+
+# Assessors have six weeks after the evidence deadline (the national team's plan; a cycle
+# setting if it ever varies).
+ASSESSMENT_PERIOD = timedelta(weeks=6)
 
 
 class Status(StrEnum):

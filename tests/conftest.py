@@ -92,3 +92,22 @@ def sample_files(tmp_path):
     for path in valid_files(tmp_path / "valid").values():
         by_type.setdefault(path.suffix[1:], path)
     return by_type
+
+
+@pytest.fixture
+def assigned(submission, roles):
+    """The submission submitted and assigned to two assessors (Grace and a second one)."""
+    from assessment.models import Assessment, Assignment
+    from tests.factories import UserFactory
+
+    submission.status = "submitted"
+    submission.submitted_at = timezone.now()
+    submission.save()
+    second = UserFactory(is_assessor=True, full_name="Sam Second-Assessor")
+    unassigned = UserFactory(is_assessor=True, full_name="Una Unassigned")
+    for assessor in (roles.assessor, second):
+        Assignment.objects.create(submission=submission, assessor=assessor, assigned_by=roles.admin)
+        Assessment.objects.create(submission=submission, assessor=assessor)
+    return SimpleNamespace(
+        submission=submission, first=roles.assessor, second=second, unassigned=unassigned
+    )
