@@ -12,6 +12,8 @@ def navigation(request):
     items = []
     if user is not None and user.is_authenticated:
         items.append(("Home", reverse("home")))
+        if permissions.is_assessor(user):
+            items.append(("Assessments", reverse("assessors:queue")))
         if permissions.is_ccg_lead(user) or permissions.is_accountable_officer(user):
             items.append(("Evidence", reverse("evidence:list")))
         if permissions.is_national_admin(user) and (cycle := current_cycle()) is not None:

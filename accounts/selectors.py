@@ -10,7 +10,7 @@ from django.utils.formats import date_format
 
 from accounts import permissions
 from accounts.models import CCGRole
-from assessment.selectors import current_cycle
+from assessment.selectors import assessor_queue, current_cycle
 from ccgs.models import CCG
 from ccgs.selectors import register_year_counts
 from evidence.selectors import submissions_for_ccgs
@@ -51,12 +51,7 @@ def home_sections_for(user) -> list[HomeSection]:
     if permissions.is_accountable_officer(user):
         sections.append(_officer_section(user, cycle))
     if permissions.is_assessor(user):
-        sections.append(
-            HomeSection(
-                "Your assessments",
-                empty_message="No CCGs have been assigned to you for assessment yet.",
-            )
-        )
+        sections.append(_assessor_section(user))
     if permissions.is_moderator(user):
         sections.append(
             HomeSection(
@@ -93,6 +88,42 @@ def _lead_section(user, cycle) -> HomeSection:
                 hint=hint,
             )
         )
+    return section
+
+
+def _assessor_section(user) -> HomeSection:
+    section = HomeSection(
+        "Your assessments",
+        empty_message="No CCGs have been assigned to you for assessment yet.",
+    )
+    queue = list(assessor_queue(user))
+    if not queue:
+        return section
+    waiting = [a for a in queue if a.assessment_status != "submitted"]
+    for assignment in waiting:
+        submission = assignment.submission
+        section.items.append(
+            HomeItem(
+                text=f"Assess {submission.ccg.name} ({submission.cycle.label})",
+                url=reverse(
+                    "assessors:overview",
+                    kwargs={"cycle": submission.cycle.slug, "ods_code": submission.ccg.ods_code},
+                ),
+                hint=f"Due by {date_format(submission.cycle.assessment_due, 'j F Y')}; "
+                f"{assignment.domains_scored} of 5 domains scored.",
+            )
+        )
+    section.items.append(
+        HomeItem(
+            "Your assessments",
+            reverse("assessors:queue"),
+            hint=(
+                "Every CCG assigned to you, with its status."
+                if waiting
+                else "You have submitted every assessment assigned to you."
+            ),
+        )
+    )
     return section
 
 
