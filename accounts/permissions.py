@@ -120,6 +120,11 @@ def leads_clarification_ccg(user, clarification):
 
 
 @rules.predicate
+def is_officer_of_clarification_ccg(user, clarification):
+    return clarification is not None and is_officer_of_submission(user, clarification.submission)
+
+
+@rules.predicate
 def asked_clarification(user, clarification):
     return clarification is not None and clarification.asked_by_id == user.pk
 
@@ -156,6 +161,9 @@ rules.add_perm(
 rules.add_perm("assessment.ask_clarification", is_assigned_assessor & submission_is_submitted)
 rules.add_perm(
     "assessment.view_clarification",
-    leads_clarification_ccg | asked_clarification | is_national_staff,
+    leads_clarification_ccg
+    | is_officer_of_clarification_ccg
+    | asked_clarification
+    | is_national_staff,
 )
 rules.add_perm("assessment.answer_clarification", leads_clarification_ccg & clarification_is_open)

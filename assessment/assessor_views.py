@@ -15,7 +15,7 @@ from assessment.selectors import assessment_summaries, assessor_queue, domain_as
 from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence.selectors import submissions_visible_to
 
-CLARIFY_URL_NAME = None  # set once the clarification pages exist
+CLARIFY_URL_NAME = "clarifications:ask"
 
 
 class QueueView(ScopedPermissionRequiredMixin, PageView):

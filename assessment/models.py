@@ -352,6 +352,13 @@ class Clarification(models.Model):
 
     class Meta:
         ordering = ["asked_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission", "criterion"],
+                condition=models.Q(answered_at__isnull=True),
+                name="one_open_clarification_per_criterion",
+            ),
+        ]
 
     def __str__(self):
         return f"{self.criterion.code}: {self.question[:40]}"

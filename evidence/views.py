@@ -13,6 +13,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 from django.views.generic import FormView
 
+from assessment.clarifications import clarifications_visible_to
 from assessment.models import Criterion, Cycle
 from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence import forms, services, workflow
@@ -137,6 +138,7 @@ class OverviewView(SubmissionMixin, PageView):
         return super().get_context_data(
             overview=overview,
             tasks=tasks,
+            clarifications=clarifications_visible_to(self.request.user, self.submission),
             events=self.submission.events.select_related("actor").order_by("-at", "-pk")[:20],
             breadcrumbs=[*crumbs[:-1], (crumbs[-1][0], "")],
             **kwargs,
@@ -160,6 +162,9 @@ class DomainView(DomainMixin, PageView):
         domain = self.domain_view.domain
         return super().get_context_data(
             view=self.domain_view,
+            open_questions=clarifications_visible_to(self.request.user, self.submission).filter(
+                criterion__domain=domain, answered_at__isnull=True
+            ),
             breadcrumbs=self.crumbs((f"Domain {domain.code}", "")),
             **kwargs,
         )

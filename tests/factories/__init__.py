@@ -35,7 +35,7 @@ class CCGFactory(factory.django.DjangoModelFactory):
         model = CCG
         skip_postgeneration_save = True
 
-    ods_code = factory.Sequence(lambda n: f"{n % 100:02d}{chr(65 + n // 100 % 26)}")
+    ods_code = factory.Sequence(lambda n: f"Z{n:04d}")  # never a real code like 07J
     ons_code = factory.Sequence(lambda n: f"E38{n:06d}")
     name = factory.Sequence(lambda n: f"NHS Test {n} CCG")
     stp = factory.SubFactory(STPFactory)
