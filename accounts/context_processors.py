@@ -20,6 +20,9 @@ def navigation(request):
             items.append(
                 ("Submissions", reverse("evidence:dashboard", kwargs={"cycle": cycle.slug}))
             )
+            items.append(
+                ("Assignments", reverse("assignments:cycle", kwargs={"cycle": cycle.slug}))
+            )
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

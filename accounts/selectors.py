@@ -27,7 +27,8 @@ class HomeItem:
 class HomeSection:
     heading: str
     items: list[HomeItem] = field(default_factory=list)
-    empty_message: str = ""
+    empty_message: str = ""  # shown instead of the items when there are none
+    note: str = ""  # shown above the items
 
 
 def ccgs_with_role(user, role: str, cycle=None):
@@ -96,8 +97,16 @@ def _assessor_section(user) -> HomeSection:
         "Your assessments",
         empty_message="No CCGs have been assigned to you for assessment yet.",
     )
+    section.items.append(
+        HomeItem(
+            "Your conflicts of interest",
+            reverse("assignments:conflicts"),
+            hint="Declare any CCG, STP or region you have a conflict with before you start.",
+        )
+    )
     queue = list(assessor_queue(user))
     if not queue:
+        section.note = section.empty_message
         return section
     waiting = [a for a in queue if a.assessment_status != "submitted"]
     for assignment in waiting:
@@ -179,6 +188,13 @@ def _admin_section(cycle) -> HomeSection:
                 cycle.get_absolute_url(),
                 hint=f"{cycle.get_phase_display()}. Submission deadline "
                 f"{date_format(cycle.submission_deadline, 'j F Y')}.",
+            )
+        )
+        section.items.append(
+            HomeItem(
+                f"Assign assessors {cycle.label}",
+                reverse("assignments:cycle", kwargs={"cycle": cycle.slug}),
+                hint="Each assessor's load, CCGs short of two assessors, automatic assignment.",
             )
         )
     section.items.append(HomeItem("All cycles", reverse("assessment:cycle_list")))

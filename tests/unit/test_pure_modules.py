@@ -6,6 +6,11 @@ import sys
 PURE_MODULES = [
     "assessment.scoring",
     "assessment.framework",
+    "assessment.allocation",
+    "assessment.workflow",
+    "evidence.workflow",
+    "evidence.filecheck",
+    "common.charts",
     "ccgs.mergers",
     "ccgs.register_file",
 ]
