@@ -88,6 +88,7 @@ def seed_demo(log=print) -> None:
         for demo_user in DEMO_USERS:
             _ensure_user(demo_user)
         log(_spread_submissions(cycle))
+        log(_assign_demo_assessors(cycle))
     log(f"Demo users (password {DEMO_PASSWORD}):")
     for demo_user in DEMO_USERS:
         log(f"  {demo_user.email:<28} {demo_user.role_description}")
@@ -196,3 +197,28 @@ def _spread_submissions(cycle: Cycle) -> str:
                 )
                 counts["extensions"] += 1
     return "Demo submissions: " + ", ".join(f"{n} {label}" for label, n in counts.items()) + "."
+
+
+def _assign_demo_assessors(cycle: Cycle) -> str:
+    """Halton (submitted) to both demo assessors; every other submitted CCG automatically,
+    across them and ten more demo assessors who cannot sign in. Runs once."""
+    from assessment.assignments import assign, auto_assign
+    from assessment.models import Assignment
+    from evidence.models import Submission
+
+    if Assignment.objects.filter(submission__cycle=cycle).exists():
+        return "Demo assignments already made."
+    admin = User.objects.get(email="admin@example.com")
+    for n in range(1, 11):
+        extra, created = User.objects.get_or_create(
+            email=f"demo.assessor{n}@example.com",
+            defaults={"full_name": f"Demo assessor {n}", "is_assessor": True},
+        )
+        if created:
+            extra.set_unusable_password()
+            extra.save()
+    halton = Submission.objects.get(cycle=cycle, ccg__ods_code="01F")
+    for email in ("assessor@example.com", "assessor2@example.com"):
+        assign(halton, User.objects.get(email=email), actor=admin)
+    report = auto_assign(cycle, actor=admin, seed=2019)
+    return "Demo: " + report.summary()

@@ -100,7 +100,15 @@ def test_seed_demo_refuses_without_debug():
 def test_seed_demo_creates_one_user_per_role_and_is_idempotent():
     seed_demo(log=lambda line: None)
     seed_demo(log=lambda line: None)
-    assert User.objects.filter(is_active=True).count() == len(DEMO_USERS)
+    can_sign_in = [u.email for u in User.objects.filter(is_active=True) if u.has_usable_password()]
+    assert sorted(can_sign_in) == sorted(u.email for u in DEMO_USERS)
+    from assessment.models import Assignment
+
+    halton = Assignment.objects.filter(submission__ccg__ods_code="01F", unassigned_at=None)
+    assert sorted(halton.values_list("assessor__email", flat=True)) == [
+        "assessor2@example.com",
+        "assessor@example.com",
+    ]
     officer = User.objects.get(email="officer@example.com")
     assert officer.ccg_roles.count() == 5
     assert User.objects.get(email="admin@example.com").is_national_admin
