@@ -134,18 +134,30 @@ def test_a_ccg_lead_never_sees_assessors_or_draft_scores(client, assigned, roles
     assert client.get(url("overview", submission)).status_code == 404
 
 
-ROLES = ["anonymous", "nobody", "lead", "officer", "assessor", "unassigned", "moderator", "admin"]
+ROLES = ["anonymous", "nobody", "lead", "officer", "assessor", "unassigned", "conflicted",
+         "moderator", "admin"]  # fmt: skip
 QUEUE = {"anonymous": "login", "nobody": 404, "lead": 404, "officer": 404, "assessor": 200,
-         "unassigned": 200, "moderator": 404, "admin": 404}  # fmt: skip
+         "unassigned": 200, "conflicted": 200, "moderator": 404, "admin": 404}  # fmt: skip
 SCORING = {"anonymous": "login", "nobody": 404, "lead": 404, "officer": 404, "assessor": 200,
-           "unassigned": 404, "moderator": 404, "admin": 404}  # fmt: skip
+           "unassigned": 404, "conflicted": 404, "moderator": 404, "admin": 404}  # fmt: skip
 
 
 @pytest.mark.parametrize("role", ROLES)
 @pytest.mark.parametrize(("view", "expected"), [("queue", QUEUE), ("overview", SCORING),
                                                 ("domain", SCORING)])  # fmt: skip
 def test_assessor_views_answer_each_role(client, assigned, roles, role, view, expected):
-    user = {"unassigned": assigned.unassigned, "assessor": assigned.first}.get(role)
+    conflicted = None
+    if role == "conflicted":
+        from assessment.assignments import declare_conflict
+
+        conflicted = assigned.second  # assigned, then declares a conflict with the CCG's STP
+        declare_conflict(
+            conflicted, assigned.submission.cycle, stp=assigned.submission.ccg.stp,
+            reason="Former employer", actor=conflicted,
+        )  # fmt: skip
+    user = {
+        "unassigned": assigned.unassigned, "assessor": assigned.first, "conflicted": conflicted
+    }.get(role)  # fmt: skip
     if role != "anonymous":
         client.force_login(user or getattr(roles, role))
     submission = assigned.submission
