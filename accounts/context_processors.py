@@ -23,6 +23,8 @@ def navigation(request):
             items.append(
                 ("Assignments", reverse("assignments:cycle", kwargs={"cycle": cycle.slug}))
             )
+        if permissions.is_national_staff(user) and (cycle := current_cycle()) is not None:
+            items.append(("Moderation", reverse("moderation:queue", kwargs={"cycle": cycle.slug})))
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

@@ -129,6 +129,19 @@ def asked_clarification(user, clarification):
     return clarification is not None and clarification.asked_by_id == user.pk
 
 
+@rules.predicate
+def assessed_submission(user, submission):
+    """An assessor of this CCG's submission, at any time (assigned then unassigned included)."""
+    return (
+        submission is not None
+        and _active(user)
+        and (
+            submission.assessments.filter(assessor=user).exists()
+            or submission.assignments.filter(assessor=user).exists()
+        )
+    )
+
+
 is_national_staff = is_national_admin | is_moderator
 
 # The register and the cycles' frameworks are national information.
@@ -167,3 +180,8 @@ rules.add_perm(
     | is_national_staff,
 )
 rules.add_perm("assessment.answer_clarification", leads_clarification_ccg & clarification_is_open)
+
+# Moderation: any moderator who did not assess that CCG; the proposer never confirms
+# their own proposal (checked by the moderation service, which knows the proposer).
+rules.add_perm("assessment.view_moderation", is_moderator | is_national_admin)
+rules.add_perm("assessment.moderate_submission", is_moderator & ~assessed_submission)

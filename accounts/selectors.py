@@ -54,12 +54,17 @@ def home_sections_for(user) -> list[HomeSection]:
     if permissions.is_assessor(user):
         sections.append(_assessor_section(user))
     if permissions.is_moderator(user):
-        sections.append(
-            HomeSection(
-                "Moderation",
-                empty_message="No CCGs are waiting for moderation.",
+        section = HomeSection("Moderation", empty_message="No CCGs are waiting for moderation.")
+        if cycle is not None:
+            section.items.append(
+                HomeItem(
+                    f"Moderation queue {cycle.label}",
+                    reverse("moderation:queue", kwargs={"cycle": cycle.slug}),
+                    hint="CCGs whose two assessments are submitted, with the reasons each "
+                    "is queued.",
+                )
             )
-        )
+        sections.append(section)
     if permissions.is_national_admin(user):
         sections.append(_admin_section(cycle))
     return sections

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from assessment.models import Criterion, Cycle, Domain, RaggBand
+from assessment.models import Criterion, Cycle, Domain, RaggBand, Rating
 
 
 class RaggBandInline(admin.TabularInline):
@@ -52,3 +52,21 @@ class DomainAdmin(admin.ModelAdmin):
     list_filter = ["cycle"]
     readonly_fields = ["cycle", "code", "name", "summary"]
     inlines = [CriterionInline]
+
+
+@admin.register(Rating)
+class RatingAdmin(admin.ModelAdmin):
+    """Final ratings are read-only here as everywhere (the database refuses changes too)."""
+
+    list_display = ["submission", "total", "band_label", "bands_version", "source", "finalised_at"]
+    list_filter = ["band_code", "source", "submission__cycle"]
+    list_select_related = ["submission__ccg", "submission__cycle"]
+
+    def has_add_permission(self, request):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False

@@ -40,6 +40,12 @@ class Cycle(models.Model):
     review_window_days = models.PositiveSmallIntegerField(default=28)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     bands_version = models.PositiveIntegerField(default=1)
+    moderation_sample_percent = models.PositiveSmallIntegerField(
+        default=10, help_text="Share of agreed cases moderated anyway, chosen at random."
+    )
+    moderation_seed = models.PositiveIntegerField(
+        null=True, blank=True, help_text="The recorded draw of the random sample."
+    )
     source_sha256 = models.CharField(max_length=64, help_text="Of the framework file loaded.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -366,3 +372,115 @@ class Clarification(models.Model):
     @property
     def is_open(self) -> bool:
         return self.answered_at is None
+
+
+class Moderation(models.Model):
+    """The moderation of one CCG's submission: agreed scores, a proposal, a second sign-off."""
+
+    Status = models.TextChoices("Status", [(s.name, s.value) for s in workflow.ModerationStatus])
+
+    submission = models.OneToOneField(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="moderation"
+    )
+    status = models.CharField(
+        max_length=16, choices=Status.choices, default=workflow.ModerationStatus.OPEN.value
+    )
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    proposed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(status="open") | models.Q(proposed_by__isnull=False),
+                name="proposed_moderation_has_a_proposer",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Moderation of {self.submission}"
+
+
+class AgreedScore(models.Model):
+    moderation = models.ForeignKey(
+        Moderation, on_delete=models.CASCADE, related_name="agreed_scores"
+    )
+    domain = models.ForeignKey(Domain, on_delete=models.PROTECT, related_name="+")
+    score = models.PositiveSmallIntegerField()
+    reason = models.TextField(blank=True)
+    set_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    set_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["moderation", "domain"], name="one_agreed_score"),
+            models.CheckConstraint(condition=models.Q(score__lte=3), name="agreed_score_0_to_3"),
+        ]
+
+    def __str__(self):
+        return f"{self.domain.code}: {self.score}"
+
+
+class ModerationEvent(models.Model):
+    """Append-only history of a moderation: proposals, confirmations, send-backs, agreed scores."""
+
+    moderation = models.ForeignKey(Moderation, on_delete=models.PROTECT, related_name="events")
+    action = models.CharField(max_length=32)
+    from_status = models.CharField(max_length=16, blank=True)
+    to_status = models.CharField(max_length=16, blank=True)
+    actor = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    at = models.DateTimeField(default=timezone.now)
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["at", "pk"]
+
+    def __str__(self):
+        return f"{self.action} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class Rating(models.Model):
+    """A final RAGG rating. Immutable: the database refuses any update or delete (a trigger);
+    a review's outcome is a new rating that ``supersedes`` this one."""
+
+    class Source(models.TextChoices):
+        MODERATED = "moderated", "Moderated"
+        REVIEW = "review", "Review after release"
+        IMPORTED = "imported", "Imported published result"
+
+    submission = models.ForeignKey(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="ratings"
+    )
+    scores = models.JSONField(help_text="Domain code -> final score.")
+    total = models.PositiveSmallIntegerField()
+    band_code = models.CharField(max_length=16)
+    band_label = models.CharField(max_length=32)
+    bands_version = models.PositiveIntegerField()
+    source = models.CharField(max_length=16, choices=Source.choices, default=Source.MODERATED)
+    proposed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    confirmed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
+    )
+    finalised_at = models.DateTimeField(default=timezone.now)
+    supersedes = models.OneToOneField(
+        "self", on_delete=models.PROTECT, null=True, blank=True, related_name="superseded_by"
+    )
+    note = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["finalised_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=models.Q(supersedes__isnull=True),
+                name="one_original_rating_per_submission",
+            ),
+            models.CheckConstraint(condition=models.Q(total__lte=15), name="rating_total_0_to_15"),
+        ]
+
+    def __str__(self):
+        return f"{self.submission}: {self.total} {self.band_label}"

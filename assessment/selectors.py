@@ -2,7 +2,7 @@
 
 from dataclasses import dataclass
 
-from django.db.models import Count, OuterRef, Prefetch, Subquery
+from django.db.models import Count, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
 
 from assessment.models import Criterion, Cycle, Domain
@@ -123,3 +123,81 @@ def assessment_summaries(submission, assessments) -> list[AssessmentSummary]:
         Assessment.objects.filter(pk__in=ids).annotate(n=Count("findings")).values_list("pk", "n")
     )
     return [AssessmentSummary(a, scores[a.pk], counts.get(a.pk, 0)) for a in assessments]
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+@dataclass
+class QueueRow:
+    submission: object
+    scores: list  # two dicts of domain code -> score, in assessment order
+    totals: list
+    reasons: tuple
+    moderation: object
+    rating: object
+
+    @property
+    def agreed(self) -> bool:
+        return not self.reasons
+
+    @property
+    def moderation_status(self) -> str:
+        return self.moderation.status if self.moderation else ""
+
+
+def moderation_queue(cycle, *, seed: int) -> list[QueueRow]:
+    """Every CCG of ``cycle`` whose two assessments are submitted, triaged (fixed queries)."""
+    from assessment.models import DomainScore, Moderation, Rating
+    from assessment.triage import triage
+    from evidence.models import Submission
+
+    submissions = {
+        s.pk: s
+        for s in Submission.objects.filter(cycle=cycle)
+        .annotate(done=Count("assessments", filter=Q(assessments__status="submitted")))
+        .filter(done__gte=2)
+        .select_related("ccg__stp__region", "cycle")
+        .order_by("ccg__name")
+    }
+    by_assessment: dict[int, dict] = {}
+    owner: dict[int, int] = {}
+    for submission_id, assessment_id, code, score in DomainScore.objects.filter(
+        assessment__submission__in=list(submissions), assessment__status="submitted"
+    ).values_list("assessment__submission_id", "assessment_id", "domain__code", "score"):
+        by_assessment.setdefault(assessment_id, {})[code] = score
+        owner[assessment_id] = submission_id
+    pairs: dict[int, list] = {}
+    for assessment_id in sorted(by_assessment):
+        pairs.setdefault(owner[assessment_id], []).append(by_assessment[assessment_id])
+    moderations = {
+        m.submission_id: m for m in Moderation.objects.filter(submission__in=list(submissions))
+    }
+    ratings = {
+        r.submission_id: r
+        for r in Rating.objects.filter(submission__in=list(submissions), superseded_by__isnull=True)
+    }
+    bands = cycle.band_table()
+    cases = {pk: (pairs[pk][0], pairs[pk][1]) for pk in submissions if len(pairs.get(pk, [])) >= 2}
+    results = {
+        result.key: result
+        for result in triage(
+            cases, bands, sample_percent=cycle.moderation_sample_percent, seed=seed
+        )
+    }
+    rows = []
+    for pk, submission in submissions.items():
+        if pk not in cases:
+            continue
+        a, b = cases[pk]
+        rows.append(
+            QueueRow(
+                submission=submission,
+                scores=[a, b],
+                totals=[sum(v or 0 for v in a.values()), sum(v or 0 for v in b.values())],
+                reasons=results[pk].reasons,
+                moderation=moderations.get(pk),
+                rating=ratings.get(pk),
+            )
+        )
+    return rows

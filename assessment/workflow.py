@@ -75,3 +75,49 @@ def missing_for_submit(
     if findings < criteria:
         problems.append(f"Record a finding for every criterion ({findings} of {criteria} done).")
     return problems
+
+
+# --------------------------------------------------------------------------- moderation
+
+
+class ModerationStatus(StrEnum):
+    OPEN = "open"
+    PROPOSED = "proposed"
+    FINAL = "final"
+
+
+class ModerationAction(StrEnum):
+    PROPOSE = "propose"
+    CONFIRM = "confirm"
+    SEND_BACK = "send_back"
+
+
+MODERATION_TRANSITIONS: Mapping[tuple[ModerationStatus, ModerationAction], ModerationStatus] = {
+    (ModerationStatus.OPEN, ModerationAction.PROPOSE): ModerationStatus.PROPOSED,
+    (ModerationStatus.PROPOSED, ModerationAction.CONFIRM): ModerationStatus.FINAL,
+    (ModerationStatus.PROPOSED, ModerationAction.SEND_BACK): ModerationStatus.OPEN,
+}
+
+MODERATION_ALREADY_DONE: Mapping[tuple[ModerationStatus, ModerationAction], str] = {
+    (ModerationStatus.PROPOSED, ModerationAction.PROPOSE): "This rating has already been proposed.",
+    (ModerationStatus.FINAL, ModerationAction.CONFIRM): "This rating is already final.",
+    (ModerationStatus.FINAL, ModerationAction.PROPOSE): "This rating is already final.",
+    (ModerationStatus.FINAL, ModerationAction.SEND_BACK): "This rating is final: it cannot be "
+    "sent back.",
+    (ModerationStatus.OPEN, ModerationAction.SEND_BACK): "This rating has not been proposed yet.",
+    (ModerationStatus.OPEN, ModerationAction.CONFIRM): "This rating has not been proposed yet.",
+}
+
+
+def next_moderation_status(
+    status: ModerationStatus | str, action: ModerationAction | str
+) -> ModerationStatus:
+    key = (ModerationStatus(status), ModerationAction(action))
+    if key not in MODERATION_TRANSITIONS:
+        raise IllegalTransition(f"A {key[0]} moderation cannot be {key[1]}.")
+    return MODERATION_TRANSITIONS[key]
+
+
+def agreed_score_needs_reason(agreed: int, assessor_scores: tuple[int, ...]) -> bool:
+    """An agreed score that differs from either assessor's must say why."""
+    return any(agreed != score for score in assessor_scores)

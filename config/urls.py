@@ -13,6 +13,7 @@ urlpatterns = [
     path("assessments/", include("assessment.assessor_urls")),
     path("assignments/", include("assessment.assignment_urls")),
     path("clarifications/", include("assessment.clarification_urls")),
+    path("moderation/", include("assessment.moderation_urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -111,3 +111,23 @@ def assigned(submission, roles):
     return SimpleNamespace(
         submission=submission, first=roles.assessor, second=second, unassigned=unassigned
     )
+
+
+@pytest.fixture
+def assessed(assigned):
+    """Both assessments submitted: the first 2,2,2,1,2 (9), the second 2,2,2,3,2 (11)."""
+    from assessment import services, workflow
+
+    submission = assigned.submission
+    for assessor, scores in ((assigned.first, (2, 2, 2, 1, 2)), (assigned.second, (2, 2, 2, 3, 2))):
+        assessment = services.open_assessment(submission, actor=assessor)
+        for domain, score in zip(submission.cycle.domains.order_by("code"), scores, strict=True):
+            services.save_domain(
+                assessment, domain, score=score, rationale=f"Because {score}.",
+                improvement_points=f"Improve {domain.code}.", good_practice="",
+                findings=[services.FindingInput(c.pk, "met", "") for c in domain.criteria.all()],
+                actor=assessor,
+            )  # fmt: skip
+        services.apply_assessment_action(assessment, workflow.Action.SUBMIT, actor=assessor)
+    assigned.moderator2 = UserFactory(is_moderator=True, full_name="Helen Second-Moderator")
+    return assigned

@@ -24,12 +24,12 @@ def test_lead_home_lists_the_evidence_due_for_their_ccg(client, roles, submissio
     assert "NHS Halton CCG" not in html
 
 
-def test_home_pages_say_plainly_when_there_is_nothing_to_do(client, roles):
+def test_home_pages_say_plainly_when_there_is_nothing_to_do(client, roles, cycle):
     expectations = {
         roles.lead: "You have no evidence to submit.",
         roles.officer: "NHS West Norfolk CCG",
         roles.assessor: "No CCGs have been assigned to you for assessment yet.",
-        roles.moderator: "No CCGs are waiting for moderation.",
+        roles.moderator: "Moderation queue 2019/20",
         roles.nobody: "Your account does not have a role yet",
     }
     for user, text in expectations.items():

@@ -8,6 +8,8 @@ PURE_MODULES = [
     "assessment.framework",
     "assessment.allocation",
     "assessment.workflow",
+    "assessment.triage",
+    "assessment.statistics",
     "evidence.workflow",
     "evidence.filecheck",
     "common.charts",
