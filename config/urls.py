@@ -14,6 +14,8 @@ urlpatterns = [
     path("assignments/", include("assessment.assignment_urls")),
     path("clarifications/", include("assessment.clarification_urls")),
     path("moderation/", include("assessment.moderation_urls")),
+    path("insight/", include("assessment.insight_urls")),
+    path("audit/", include("assessment.audit_urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),
