@@ -194,3 +194,60 @@ def current_rating(submission) -> Rating | None:
         .order_by("-finalised_at", "-pk")
         .first()
     )
+
+
+@dataclass(frozen=True)
+class BulkResult:
+    done: int
+    skipped: list[str]
+
+    def summary(self, verb: str) -> str:
+        text = f"{verb} {self.done} rating{'' if self.done == 1 else 's'}."
+        if self.skipped:
+            text += f" Left for individual moderation: {'; '.join(self.skipped)}."
+        return text
+
+
+def bulk_candidates(cycle: Cycle) -> list:
+    """Agreed cases outside the sample where both assessors scored every domain the same:
+    the only ones whose agreed scores need no judgement (and so no reason)."""
+    from assessment.selectors import moderation_queue
+
+    rows = moderation_queue(cycle, seed=ensure_sample_seed(cycle))
+    return [row for row in rows if not row.reasons and row.scores[0] == row.scores[1]]
+
+
+def propose_in_bulk(cycle: Cycle, *, actor) -> BulkResult:
+    """Propose the assessors' identical scores as the agreed rating of every bulk candidate
+    not yet in moderation. Each CCG is its own transaction, through the same services."""
+    done, skipped = 0, []
+    for row in bulk_candidates(cycle):
+        if row.moderation is not None:
+            continue
+        try:
+            moderation = open_moderation(row.submission, actor=actor)
+            for domain in cycle.domains.order_by("code"):
+                set_agreed_score(
+                    moderation, domain, score=row.scores[0][domain.code], reason="", actor=actor
+                )
+            apply_moderation_action(moderation, Action.PROPOSE, actor=actor, note="In bulk")
+            done += 1
+        except (ModerationError, PermissionDenied) as refused:
+            skipped.append(f"{row.submission.ccg.name} ({refused})")
+    return BulkResult(done, skipped)
+
+
+def confirm_in_bulk(cycle: Cycle, *, actor) -> BulkResult:
+    """Confirm every proposed bulk candidate that ``actor`` did not propose or assess."""
+    done, skipped = 0, []
+    for row in bulk_candidates(cycle):
+        if row.moderation is None or row.moderation.status != Status.PROPOSED:
+            continue
+        try:
+            result = apply_moderation_action(
+                row.moderation, Action.CONFIRM, actor=actor, note="In bulk"
+            )
+            done += int(result.changed)
+        except (ModerationError, PermissionDenied):
+            skipped.append(row.submission.ccg.name)
+    return BulkResult(done, skipped)

@@ -28,15 +28,46 @@ class QueueView(ScopedPermissionRequiredMixin, PageView):
     def get_context_data(self, **kwargs):
         seed = services.ensure_sample_seed(self.cycle)
         rows = moderation_queue(self.cycle, seed=seed)
+        bulk = [r for r in rows if not r.reasons and r.scores[0] == r.scores[1]]
         return super().get_context_data(
             cycle=self.cycle,
             seed=seed,
             rows=rows,
+            bulk_to_propose=[r for r in bulk if r.moderation is None],
+            bulk_to_confirm=[
+                r
+                for r in bulk
+                if r.moderation is not None
+                and r.moderation.status == "proposed"
+                and r.moderation.proposed_by_id != self.request.user.pk
+            ],
+            is_moderator=self.request.user.is_moderator,
             to_moderate=[r for r in rows if r.reasons and not r.rating],
             agreed_open=[r for r in rows if not r.reasons and not r.moderation_status],
             breadcrumbs=[("Home", reverse("home")), (f"Moderation {self.cycle.label}", "")],
             **kwargs,
         )
+
+
+class BulkView(ScopedPermissionRequiredMixin, PageView):
+    """POST only: propose, or confirm, the agreed cases that need no judgement."""
+
+    permission_required = "assessment.view_moderation"
+    http_method_names = ["post"]
+
+    def post(self, request, *args, **kwargs):
+        cycle = get_object_or_404(Cycle, slug=self.kwargs["cycle"])
+        if not request.user.is_moderator:
+            messages.error(request, "Only moderators can propose or confirm ratings.")
+        elif request.POST.get("action") == "confirm":
+            messages.success(
+                request, services.confirm_in_bulk(cycle, actor=request.user).summary("Confirmed")
+            )
+        else:
+            messages.success(
+                request, services.propose_in_bulk(cycle, actor=request.user).summary("Proposed")
+            )
+        return redirect(reverse("moderation:queue", kwargs={"cycle": cycle.slug}))
 
 
 class ModerationView(ScopedPermissionRequiredMixin, FormView):

@@ -175,3 +175,48 @@ def test_the_stored_final_rating_matches_the_cycles_table_at_each_boundary(asses
     rating = Rating.objects.get()
     band = assessed.submission.cycle.bands.get(minimum__lte=sum(scores), maximum__gte=sum(scores))
     assert (rating.total, rating.band_code) == (sum(scores), band.code)
+
+
+def make_identical_case(cycle, scores):
+    """A submitted CCG whose two assessors gave the same ``scores`` (A-E)."""
+    from assessment.models import Assessment, DomainScore
+    from evidence.models import Submission
+    from tests.factories import CCGFactory, UserFactory
+
+    submission = Submission.objects.create(
+        ccg=CCGFactory(), cycle=cycle, status="submitted", submitted_at="2020-07-01T12:00:00Z"
+    )
+    for _ in range(2):
+        assessment = Assessment.objects.create(
+            submission=submission, assessor=UserFactory(is_assessor=True), status="submitted",
+            submitted_at="2020-08-01T12:00:00Z",
+        )  # fmt: skip
+        DomainScore.objects.bulk_create(
+            DomainScore(assessment=assessment, domain=d, score=score, rationale="r")
+            for d, score in zip(cycle.domains.order_by("code"), scores, strict=True)
+        )
+    return submission
+
+
+def test_identical_agreed_cases_are_proposed_and_confirmed_in_bulk(assessed, roles):
+    cycle = assessed.submission.cycle
+    cycle.moderation_sample_percent = 0
+    cycle.save()
+    top = make_identical_case(cycle, (3, 3, 3, 3, 3))  # 15: one less is still Green star
+    middle = make_identical_case(cycle, (2, 2, 1, 1, 1))  # 7: Amber either side
+    near = make_identical_case(cycle, (2, 2, 2, 2, 2))  # 10: one less is Amber, so queued
+
+    candidates = {row.submission.pk for row in moderation.bulk_candidates(cycle)}
+    assert candidates == {top.pk, middle.pk}
+    assert near.pk not in candidates and assessed.submission.pk not in candidates
+
+    proposed = moderation.propose_in_bulk(cycle, actor=roles.moderator)
+    own = moderation.confirm_in_bulk(cycle, actor=roles.moderator)
+    confirmed = moderation.confirm_in_bulk(cycle, actor=assessed.moderator2)
+
+    assert (proposed.done, own.done, confirmed.done) == (2, 0, 2)
+    ratings = {r.submission_id: r for r in Rating.objects.all()}
+    assert set(ratings) == {top.pk, middle.pk}
+    assert (ratings[top.pk].total, ratings[top.pk].band_label) == (15, "Green star")
+    assert (ratings[middle.pk].total, ratings[middle.pk].band_label) == (7, "Amber")
+    assert {r.confirmed_by for r in ratings.values()} == {assessed.moderator2}
