@@ -142,6 +142,24 @@ def assessed_submission(user, submission):
     )
 
 
+@rules.predicate
+def took_part_in_rating(user, review):
+    """Assessed, moderated, proposed, confirmed or reviewed this CCG's rating before."""
+    if review is None or not _active(user):
+        return False
+    from assessment.models import ModerationEvent, Rating, ReviewRequest
+
+    submission = review.submission
+    return (
+        assessed_submission(user, submission)
+        or ModerationEvent.objects.filter(moderation__submission=submission, actor=user).exists()
+        or Rating.objects.filter(submission=submission)
+        .filter(Q(proposed_by=user) | Q(confirmed_by=user))
+        .exists()
+        or ReviewRequest.objects.filter(submission=submission, reviewer=user).exists()
+    )
+
+
 is_national_staff = is_national_admin | is_moderator
 
 # The register and the cycles' frameworks are national information.
@@ -185,3 +203,8 @@ rules.add_perm("assessment.answer_clarification", leads_clarification_ccg & clar
 # their own proposal (checked by the moderation service, which knows the proposer).
 rules.add_perm("assessment.view_moderation", is_moderator | is_national_admin)
 rules.add_perm("assessment.moderate_submission", is_moderator & ~assessed_submission)
+
+# Review after release: the CCG's accountable officer asks; a moderator who took no part in
+# the rating decides. (The window and state are checked by assessment.reviews.)
+rules.add_perm("assessment.request_review", is_officer_of_submission)
+rules.add_perm("assessment.decide_review", is_moderator & ~took_part_in_rating)

@@ -6,6 +6,8 @@ use them live in ``assessment/scoring.py``. ``bands_version`` goes up whenever t
 band table of a cycle changes, so a final rating can record which table it used.
 """
 
+from datetime import timedelta
+
 from django.conf import settings
 from django.db import models
 from django.urls import reverse
@@ -40,6 +42,12 @@ class Cycle(models.Model):
     review_window_days = models.PositiveSmallIntegerField(default=28)
     phase = models.CharField(max_length=16, choices=Phase.choices, default=Phase.SETUP)
     bands_version = models.PositiveIntegerField(default=1)
+    released_at = models.DateTimeField(
+        null=True,
+        blank=True,
+        help_text="When final ratings and letters were released to CCGs; reviews may be "
+        "requested for review_window_days after it.",
+    )
     moderation_sample_percent = models.PositiveSmallIntegerField(
         default=10, help_text="Share of agreed cases moderated anyway, chosen at random."
     )
@@ -80,6 +88,17 @@ class Cycle(models.Model):
     def assessment_due(self):
         """When assessors should have submitted: a fixed period after the evidence deadline."""
         return self.submission_deadline + workflow.ASSESSMENT_PERIOD
+
+    @property
+    def review_window_ends(self):
+        if self.released_at is None:
+            return None
+        return self.released_at + timedelta(days=self.review_window_days)
+
+    def review_window_is_open(self, now=None) -> bool:
+        now = now or timezone.now()
+        ends = self.review_window_ends
+        return ends is not None and self.released_at <= now <= ends
 
     def submission_is_open(self, today=None) -> bool:
         today = today or timezone.localdate()
@@ -484,3 +503,51 @@ class Rating(models.Model):
 
     def __str__(self):
         return f"{self.submission}: {self.total} {self.band_label}"
+
+
+class ReviewRequest(models.Model):
+    """An accountable officer's request for a review of a released rating, and its outcome.
+
+    A moderator who took no part in the rating re-moderates; the outcome, upheld or
+    changed, is a new Rating that supersedes the old one (which stays in the history).
+    """
+
+    class Outcome(models.TextChoices):
+        UPHELD = "upheld", "Upheld"
+        CHANGED = "changed", "Changed"
+
+    submission = models.ForeignKey(
+        "evidence.Submission", on_delete=models.PROTECT, related_name="reviews"
+    )
+    rating = models.ForeignKey(Rating, on_delete=models.PROTECT, related_name="reviews")
+    requested_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
+    )
+    grounds = models.TextField()
+    requested_at = models.DateTimeField(default=timezone.now)
+    reviewer = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
+    )
+    outcome = models.CharField(max_length=16, choices=Outcome.choices, blank=True)
+    reasons = models.TextField(blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    new_rating = models.OneToOneField(
+        Rating, on_delete=models.PROTECT, null=True, blank=True, related_name="review_outcome"
+    )
+
+    class Meta:
+        ordering = ["requested_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["submission"],
+                condition=models.Q(decided_at__isnull=True),
+                name="one_open_review_per_submission",
+            ),
+        ]
+
+    def __str__(self):
+        return f"Review of {self.submission}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.decided_at is None

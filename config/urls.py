@@ -14,6 +14,7 @@ urlpatterns = [
     path("assignments/", include("assessment.assignment_urls")),
     path("clarifications/", include("assessment.clarification_urls")),
     path("moderation/", include("assessment.moderation_urls")),
+    path("reviews/", include("assessment.review_urls")),
     path("insight/", include("assessment.insight_urls")),
     path("audit/", include("assessment.audit_urls")),
     path(

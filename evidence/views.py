@@ -139,6 +139,15 @@ class OverviewView(SubmissionMixin, PageView):
             overview=overview,
             tasks=tasks,
             clarifications=clarifications_visible_to(self.request.user, self.submission),
+            review_url=(
+                reverse(
+                    "reviews:request",
+                    kwargs={"cycle": self.kwargs["cycle"], "ods_code": self.kwargs["ods_code"]},
+                )
+                if self.submission.cycle.released_at
+                and self.request.user.has_perm("assessment.request_review", self.submission)
+                else ""
+            ),
             events=self.submission.events.select_related("actor").order_by("-at", "-pk")[:20],
             breadcrumbs=[*crumbs[:-1], (crumbs[-1][0], "")],
             **kwargs,
