@@ -64,6 +64,13 @@ def home_sections_for(user) -> list[HomeSection]:
                     "is queued.",
                 )
             )
+            section.items.append(
+                HomeItem(
+                    f"Agreement between assessors {cycle.label}",
+                    reverse("insight:cycle", kwargs={"cycle": cycle.slug}),
+                    hint="Kappa and agreement per domain; each assessor's severity or leniency.",
+                )
+            )
         sections.append(section)
     if permissions.is_national_admin(user):
         sections.append(_admin_section(cycle))

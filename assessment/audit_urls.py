@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401  (patterns are added here)
+from django.urls import path
+
+from assessment import audit_views as views
 
 app_name = "audit"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:cycle>/<str:ods_code>/", views.AuditView.as_view(), name="submission"),
+]

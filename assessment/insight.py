@@ -18,7 +18,6 @@ start below zero (kappa runs from -1 to 1; a deviation is signed), which
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from django.contrib.auth import get_user_model
@@ -42,9 +41,10 @@ def kappa_strength(kappa: float | None) -> str:
     """The conventional words for a kappa (Landis and Koch, 1977)."""
     if kappa is None:
         return NOT_ENOUGH_DATA
-    for upper, words in ((0, "poor"), (0.2, "slight"), (0.4, "fair"), (0.6, "moderate"),
-                         (0.8, "substantial")):  # fmt: skip
-        if kappa <= upper if upper else kappa < upper:
+    if kappa < 0:
+        return "poor"
+    for upper, words in ((0.2, "slight"), (0.4, "fair"), (0.6, "moderate"), (0.8, "substantial")):
+        if kappa <= upper:
             return words
     return "almost perfect"
 
@@ -60,8 +60,14 @@ def percent(share: float | None) -> int | None:
     return None if share is None else round(100 * share)
 
 
+def number(value: float, places: int = 2) -> str:
+    """0.73, or -0.35 written with a real minus sign (U+2212), which is read out as minus."""
+    text = f"{value:.{places}f}"
+    return text.lstrip("-") if float(text) == 0 else text.replace("-", "\u2212")
+
+
 def signed(value: float) -> str:
-    """+0.40, −0.20 (a real minus sign), 0.00."""
+    """+0.40, 0.00, or -0.20 written with a real minus sign (U+2212)."""
     text = f"{abs(value):.2f}"
     if text == "0.00":
         return text
@@ -79,7 +85,7 @@ class DomainRow:
 
     @property
     def kappa_text(self) -> str:
-        return NOT_ENOUGH_DATA if self.kappa is None else f"{self.kappa:.2f}"
+        return NOT_ENOUGH_DATA if self.kappa is None else number(self.kappa)
 
     @property
     def strength(self) -> str:
@@ -120,7 +126,7 @@ class AssessorRow:
 class Insight:
     paired: int  # CCGs with two submitted assessments
     rated: int  # CCGs with a final rating
-    compared: int  # CCGs with two submitted assessments and a final rating
+    compared: int  # CCGs with a final rating and a submitted assessment (the assessor table)
     domains: list[DomainRow]  # A-E
     assessors: list[AssessorRow]  # by name
     kappa_chart_svg: str
@@ -204,9 +210,7 @@ def insight_for(cycle: Cycle) -> Insight:
     return Insight(
         paired=len(pairs),
         rated=len(moderated),
-        compared=sum(
-            1 for pk, sets in per_submission.items() if len(sets) >= 2 and pk in moderated
-        ),
+        compared=sum(1 for pk in per_submission if pk in moderated),
         domains=domains,
         assessors=assessors,
         kappa_chart_svg=_kappa_chart(cycle, domains),
@@ -219,20 +223,20 @@ def insight_for(cycle: Cycle) -> Insight:
 
 def _kappa_chart(cycle: Cycle, domains: list[DomainRow]) -> str:
     rows = [
-        (f"Domain {row.code}", row.kappa, f"{row.kappa:.2f}")
+        (f"Domain {row.code}", row.kappa, row.kappa_text, f"{row.kappa_text} ({row.strength})")
         for row in domains
         if row.kappa is not None
     ]
-    lowest = min([0.0, *(value for _, value, _ in rows)])
+    lowest = min([0.0, *(row[1] for row in rows)])
     lowest = math.floor(lowest * 2) / 2  # 0, -0.5 or -1
     ticks = [tick / 4 for tick in range(int(lowest * 4), 5)]
-    return scaled_bar_chart(
+    return charts.scaled_bar_chart(
         rows,
         title=f"Agreement between assessors by domain, {cycle.label} (quadratic-weighted kappa)",
         lowest=lowest,
         highest=1.0,
         ticks=ticks,
-        tick_text=lambda tick: f"{tick:g}",
+        tick_text=lambda tick: f"{tick:g}".replace("-", "\u2212"),
         below="",
         above="",
         chart_id=f"kappa-{cycle.slug}",
@@ -241,13 +245,18 @@ def _kappa_chart(cycle: Cycle, domains: list[DomainRow]) -> str:
 
 def _deviation_chart(cycle: Cycle, assessors: list[AssessorRow]) -> str:
     rows = [
-        (row.name, row.mean_deviation, f"{row.deviation_text} ({row.direction})")
+        (
+            row.name,
+            row.mean_deviation,
+            row.deviation_text,
+            f"{row.deviation_text} ({row.direction})",
+        )
         for row in assessors
     ]
-    reach = max([1, *(math.ceil(abs(value)) for _, value, _ in rows)])
+    reach = max([1, *(math.ceil(abs(row[1])) for row in rows)])
     step = 0.5 if reach == 1 else 1
     ticks = [i * step for i in range(-int(reach / step), int(reach / step) + 1)]
-    return scaled_bar_chart(
+    return charts.scaled_bar_chart(
         rows,
         title=f"Assessors' mean deviation from the moderated scores, {cycle.label}",
         lowest=-reach,
@@ -259,82 +268,3 @@ def _deviation_chart(cycle: Cycle, assessors: list[AssessorRow]) -> str:
         chart_id=f"deviation-{cycle.slug}",
         label_width=220,
     )
-
-
-def scaled_bar_chart(
-    rows: Sequence[tuple[str, float, str]],
-    *,
-    title: str,
-    lowest: float,
-    highest: float,
-    ticks: Sequence[float],
-    tick_text: Callable[[float], str] = str,
-    below: str = "",
-    above: str = "",
-    width: int = 640,
-    bar_height: int = 24,
-    gap: int = 12,
-    label_width: int = 200,
-    chart_id: str | None = None,
-) -> str:
-    """Horizontal bars on a fixed scale from ``lowest`` to ``highest`` (which may start below
-    zero), each drawn from zero; ``rows`` are (label, value, the value in words).
-
-    ``below`` and ``above`` name what lies left and right of zero ("More severe", "More
-    lenient"). The title and description say in words what the bars show, and every piece
-    of text is escaped, as in ``common.charts``.
-    """
-    ident = charts._chart_id("scaled", title, chart_id)
-    top = 16 + (24 if below or above else 0)
-    axis_room = 32
-    height = top + len(rows) * (bar_height + gap) + axis_room if rows else 120
-    if not rows:
-        return charts._no_data(width, height, ident, title, label_width, 16)
-    left, right = label_width, width - 120  # room for the value after a bar
-
-    def x(value: float) -> float:
-        value = min(max(value, lowest), highest)
-        return left + (value - lowest) / (highest - lowest) * (right - left)
-
-    desc = (
-        f"{charts._plural(len(rows), 'bar')}, on a scale from {tick_text(lowest)} to "
-        f"{tick_text(highest)}. " + "; ".join(f"{label}: {text}" for label, _, text in rows) + "."
-    )
-    last = top + len(rows) * (bar_height + gap) - gap
-    body: list[str] = []
-    for tick in ticks:
-        body.append(charts._line(x(tick), top - 4, x(tick), last + 4, charts.MID_GREY))
-        body.append(
-            charts._text(
-                x(tick), last + 22, tick_text(tick), anchor="middle",
-                font_size=charts.SMALL_FONT_SIZE,
-            )
-        )  # fmt: skip
-    zero = x(0)
-    if below:
-        body.append(charts._text(zero - 6, top - 12, f"\u2190 {below}", anchor="end",
-                                 font_size=charts.SMALL_FONT_SIZE))  # fmt: skip
-    if above:
-        body.append(charts._text(zero + 6, top - 12, f"{above} \u2192",
-                                 font_size=charts.SMALL_FONT_SIZE))  # fmt: skip
-    for index, (label, value, text) in enumerate(rows):
-        y = top + index * (bar_height + gap)
-        middle = y + bar_height / 2 + 5
-        body.append(
-            charts._text(
-                label_width - 8, middle,
-                charts._truncate(str(label), label_width - 16, charts.FONT_SIZE), anchor="end",
-            )
-        )  # fmt: skip
-        start, end = sorted((zero, x(value)))
-        body.append(
-            f'<rect x="{charts._n(start)}" y="{charts._n(y)}" width="{charts._n(end - start)}" '
-            f'height="{charts._n(bar_height)}" fill="{charts.NHS_BLUE}"/>'
-        )
-        short = text.split(" (")[0]
-        if value < 0 and start - left > 8 + len(short) * 9:
-            body.append(charts._text(start - 6, middle, short, anchor="end", font_weight="bold"))
-        else:
-            body.append(charts._text(max(end, zero) + 6, middle, short, font_weight="bold"))
-    body.append(charts._line(zero, top - 4, zero, last + 4, charts.DARK_GREY))
-    return charts._svg(width, height, ident, title, desc, body)

@@ -1,4 +1,8 @@
-from django.urls import path  # noqa: F401  (patterns are added here)
+from django.urls import path
+
+from assessment import insight_views as views
 
 app_name = "insight"
-urlpatterns: list = []
+urlpatterns = [
+    path("<slug:cycle>/", views.InsightView.as_view(), name="cycle"),
+]

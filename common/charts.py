@@ -14,7 +14,7 @@ import hashlib
 import html
 import itertools
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from datetime import date
 
 # NHS identity colours.
@@ -292,4 +292,85 @@ def bar_chart(
         body.append(_text(label_width + length + 6, middle, value, font_weight="bold"))
     last = top + len(rows) * (bar_height + gap) - gap / 2
     body.append(_line(label_width, top - gap / 2, label_width, last, DARK_GREY))
+    return _svg(width, height, ident, title, desc, body)
+
+
+def scaled_bar_chart(
+    rows: Sequence[tuple[str, float, str, str]],
+    *,
+    title: str,
+    lowest: float,
+    highest: float,
+    ticks: Sequence[float],
+    tick_text: Callable[[float], str] = str,
+    below: str = "",
+    above: str = "",
+    width: int = 640,
+    bar_height: int = 24,
+    gap: int = 12,
+    label_width: int = 200,
+    chart_id: str | None = None,
+) -> str:
+    """Horizontal bars on a fixed scale from ``lowest`` to ``highest`` (which may start below
+    zero), each drawn from zero. ``rows`` are (label, value, the value as printed at the end
+    of its bar, the value in words for the description).
+
+    ``below`` and ``above`` name what lies left and right of zero ("More severe", "More
+    lenient"). The title and description say in words what the bars show, and every piece
+    of text is escaped, as in ``common.charts``.
+    """
+    ident = _chart_id("scaled", title, chart_id)
+    top = 16 + (24 if below or above else 0)
+    axis_room = 32
+    height = top + len(rows) * (bar_height + gap) + axis_room if rows else 120
+    if not rows:
+        return _no_data(width, height, ident, title, label_width, 16)
+    left, right = label_width, width - 120  # room for the value after a bar
+
+    def x(value: float) -> float:
+        value = min(max(value, lowest), highest)
+        return left + (value - lowest) / (highest - lowest) * (right - left)
+
+    desc = (
+        f"{_plural(len(rows), 'bar')}, on a scale from {tick_text(lowest)} to "
+        f"{tick_text(highest)}. "
+        + "; ".join(f"{label}: {said}" for label, _, _, said in rows)
+        + "."
+    )
+    last = top + len(rows) * (bar_height + gap) - gap
+    body: list[str] = []
+    for tick in ticks:
+        body.append(_line(x(tick), top - 4, x(tick), last + 4, MID_GREY))
+        body.append(
+            _text(
+                x(tick), last + 22, tick_text(tick), anchor="middle",
+                font_size=SMALL_FONT_SIZE,
+            )
+        )  # fmt: skip
+    zero = x(0)
+    if below:
+        body.append(_text(zero - 6, top - 12, f"\u2190 {below}", anchor="end",
+                                 font_size=SMALL_FONT_SIZE))  # fmt: skip
+    if above:
+        body.append(_text(zero + 6, top - 12, f"{above} \u2192",
+                                 font_size=SMALL_FONT_SIZE))  # fmt: skip
+    for index, (label, value, shown, _) in enumerate(rows):
+        y = top + index * (bar_height + gap)
+        middle = y + bar_height / 2 + 5
+        body.append(
+            _text(
+                label_width - 8, middle,
+                _truncate(str(label), label_width - 16, FONT_SIZE), anchor="end",
+            )
+        )  # fmt: skip
+        start, end = sorted((zero, x(value)))
+        body.append(
+            f'<rect x="{_n(start)}" y="{_n(y)}" width="{_n(end - start)}" '
+            f'height="{_n(bar_height)}" fill="{NHS_BLUE}"/>'
+        )
+        if value < 0 and start - left > 8 + len(shown) * 10:
+            body.append(_text(start - 6, middle, shown, anchor="end", font_weight="bold"))
+        else:
+            body.append(_text(end + 6, middle, shown, font_weight="bold"))
+    body.append(_line(zero, top - 4, zero, last + 4, DARK_GREY))
     return _svg(width, height, ident, title, desc, body)
