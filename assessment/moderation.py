@@ -154,15 +154,9 @@ def apply_moderation_action(
             if action == Action.SEND_BACK and not note.strip():
                 raise ModerationError("Say why you are sending the rating back.")
         if action == Action.CONFIRM:
-            cycle = submission.cycle
-            result = scoring.rate(agreed, cycle.band_table())
-            rating = Rating.objects.create(
-                submission=submission,
-                scores=dict(result.scores),
-                total=result.total,
-                band_code=result.band.code,
-                band_label=result.band.label,
-                bands_version=cycle.bands_version,
+            rating = record_rating(
+                submission,
+                agreed,
                 proposed_by=moderation.proposed_by,
                 confirmed_by=actor,
                 note=note.strip(),
@@ -185,6 +179,36 @@ def apply_moderation_action(
             Action.SEND_BACK: "Rating sent back to the moderator who proposed it.",
         }
         return ModerationResult(moderation, True, messages[action], rating)
+
+
+def record_rating(
+    submission,
+    scores,
+    *,
+    proposed_by,
+    confirmed_by,
+    source=Rating.Source.MODERATED,
+    supersedes=None,
+    note="",
+) -> Rating:
+    """Write a final rating: ``scoring.rate`` over the cycle's band table, with the table's
+    version. The one place a Rating is made (confirmation and review both call it); the
+    row can never change afterwards (database trigger)."""
+    cycle = submission.cycle
+    result = scoring.rate(scores, cycle.band_table())
+    return Rating.objects.create(
+        submission=submission,
+        scores=dict(result.scores),
+        total=result.total,
+        band_code=result.band.code,
+        band_label=result.band.label,
+        bands_version=cycle.bands_version,
+        source=source,
+        proposed_by=proposed_by,
+        confirmed_by=confirmed_by,
+        supersedes=supersedes,
+        note=note,
+    )
 
 
 def current_rating(submission) -> Rating | None:

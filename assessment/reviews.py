@@ -9,9 +9,8 @@ from django.core.exceptions import PermissionDenied
 from django.db import transaction
 from django.utils import timezone
 
-from assessment import scoring
 from assessment.models import Moderation, ModerationEvent, Rating, ReviewRequest
-from assessment.moderation import current_rating
+from assessment.moderation import current_rating, record_rating
 
 
 class ReviewError(Exception):
@@ -76,22 +75,16 @@ def decide_review(review: ReviewRequest, *, scores: dict, reasons: str, actor) -
             raise PermissionDenied("assessment.decide_review")
         if not review.is_open:
             raise ReviewError("This review has already been decided.")
-        cycle = review.submission.cycle
-        result = scoring.rate(scores, cycle.band_table())
-        upheld = dict(result.scores) == review.rating.scores
-        rating = Rating.objects.create(
-            submission=review.submission,
-            scores=dict(result.scores),
-            total=result.total,
-            band_code=result.band.code,
-            band_label=result.band.label,
-            bands_version=cycle.bands_version,
-            source=Rating.Source.REVIEW,
+        rating = record_rating(
+            review.submission,
+            scores,
             proposed_by=actor,
             confirmed_by=actor,
+            source=Rating.Source.REVIEW,
             supersedes=review.rating,
             note=reasons,
         )
+        upheld = rating.scores == review.rating.scores
         review.reviewer = actor
         review.outcome = ReviewRequest.Outcome.UPHELD if upheld else ReviewRequest.Outcome.CHANGED
         review.reasons = reasons
@@ -104,7 +97,7 @@ def decide_review(review: ReviewRequest, *, scores: dict, reasons: str, actor) -
                 moderation=moderation,
                 action="review_decided",
                 actor=actor,
-                note=f"{review.get_outcome_display()}: {result.total} {result.band.label}. "
+                note=f"{review.get_outcome_display()}: {rating.total} {rating.band_label}. "
                 f"{reasons}",
             )
         return rating

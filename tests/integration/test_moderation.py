@@ -164,6 +164,29 @@ def test_every_combination_of_five_scores_gets_the_cycles_band(assessed):
         assert [rating.band.code] == expected, scores
 
 
+def test_every_combination_is_stored_as_the_final_rating_the_table_says(assessed, roles):
+    """All 1,024 combinations through ``record_rating``, the one writer of final ratings
+    (each superseding the last, so that one submission can hold them all)."""
+    submission = assessed.submission
+    table = list(submission.cycle.bands.values_list("code", "minimum", "maximum"))
+    previous = None
+    for scores in itertools.product(range(4), repeat=5):
+        values = dict(zip(scoring.DOMAIN_CODES, scores, strict=True))
+        previous = moderation.record_rating(
+            submission, values, proposed_by=roles.moderator, confirmed_by=assessed.moderator2,
+            source=Rating.Source.REVIEW if previous else Rating.Source.MODERATED,
+            supersedes=previous,
+        )  # fmt: skip
+    stored = Rating.objects.filter(submission=submission).values_list(
+        "scores", "total", "band_code", "bands_version"
+    )
+    assert len(stored) == 1024
+    for scores, total, band_code, version in stored:
+        assert total == sum(scores.values())
+        assert [band_code] == [code for code, low, high in table if low <= total <= high]
+        assert version == submission.cycle.bands_version
+
+
 @pytest.mark.parametrize("scores", [(0, 0, 0, 0, 0), (1, 1, 1, 1, 0), (1, 1, 1, 1, 1),
                                     (2, 2, 2, 2, 1), (2, 2, 2, 2, 2), (3, 3, 3, 2, 2),
                                     (3, 3, 3, 3, 2), (3, 3, 3, 3, 3)])  # fmt: skip
