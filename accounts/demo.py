@@ -89,6 +89,7 @@ def seed_demo(log=print) -> None:
             _ensure_user(demo_user)
         log(_spread_submissions(cycle))
         log(_assign_demo_assessors(cycle))
+        log(_assess_and_moderate(cycle))
     log(f"Demo users (password {DEMO_PASSWORD}):")
     for demo_user in DEMO_USERS:
         log(f"  {demo_user.email:<28} {demo_user.role_description}")
@@ -222,3 +223,65 @@ def _assign_demo_assessors(cycle: Cycle) -> str:
         assign(halton, User.objects.get(email=email), actor=admin)
     report = auto_assign(cycle, actor=admin, seed=2019)
     return "Demo: " + report.summary()
+
+
+def _assess_and_moderate(cycle: Cycle) -> str:
+    """Take most submitted CCGs through assessment and moderation, through the services.
+
+    Halton (01F) is left for the demo assessors to score. Of the others, both assessors
+    submit (scores close, sometimes apart), and about half end with a final rating
+    (proposed by moderator@, confirmed by moderator2@), a few proposed, the rest queued.
+    Runs once.
+    """
+    from assessment import moderation, services, workflow
+    from assessment.models import Assessment, Assignment
+
+    if Assessment.objects.filter(submission__cycle=cycle, status="submitted").exists():
+        return "Demo assessments already made."
+    rng = random.Random(2020)  # noqa: S311  (demo data, not security)
+    domains = list(cycle.domains.prefetch_related("criteria").order_by("code"))
+    first, second = (User.objects.get(email=e) for e in ("moderator@example.com",
+                                                         "moderator2@example.com"))  # fmt: skip
+    by_submission: dict = {}
+    for assignment in Assignment.objects.filter(
+        submission__cycle=cycle, unassigned_at__isnull=True
+    ).select_related("submission__ccg", "assessor"):
+        by_submission.setdefault(assignment.submission, []).append(assignment.assessor)
+    finals = proposed = queued = 0
+    for submission, assessors in sorted(by_submission.items(), key=lambda i: i[0].ccg.name):
+        if submission.ccg.ods_code == "01F" or len(assessors) < 2:
+            continue
+        base = [rng.choice((1, 2, 2, 2, 3)) for _ in domains]
+        for number, assessor in enumerate(assessors[:2]):
+            assessment = services.open_assessment(submission, actor=assessor)
+            for domain, score in zip(domains, base, strict=True):
+                if number and rng.random() < 0.2:
+                    score = max(0, min(3, score + rng.choice((-1, 1))))
+                services.save_domain(
+                    assessment, domain, score=score,
+                    rationale=f"Evidence for domain {domain.code} reviewed (demo).",
+                    improvement_points=f"Show the impact of involvement in {domain.name.lower()}.",
+                    good_practice="", actor=assessor,
+                    findings=[services.FindingInput(c.pk, "met" if score >= 2 else "partly_met", "")
+                              for c in domain.criteria.all()],
+                )  # fmt: skip
+            services.apply_assessment_action(assessment, workflow.Action.SUBMIT, actor=assessor)
+        roll = rng.random()
+        if roll < 0.35:
+            queued += 1
+            continue
+        record = moderation.open_moderation(submission, actor=first)
+        for domain, score in zip(domains, base, strict=True):
+            moderation.set_agreed_score(
+                record, domain, score=score, reason="Agreed at moderation (demo).", actor=first
+            )
+        moderation.apply_moderation_action(record, workflow.ModerationAction.PROPOSE, actor=first)
+        if roll < 0.45:
+            proposed += 1
+            continue
+        moderation.apply_moderation_action(record, workflow.ModerationAction.CONFIRM, actor=second)
+        finals += 1
+    return (
+        f"Demo moderation: {finals} final ratings, {proposed} proposed, {queued} waiting in "
+        "the queue; Halton (01F) is left for the demo assessors."
+    )
