@@ -3,7 +3,7 @@ form and submitting. Scope: only CCGs assigned to them (404 otherwise), read thr
 ``submissions_visible_to``; every write goes through ``assessment.services``."""
 
 from django.contrib import messages
-from django.shortcuts import get_object_or_404, redirect
+from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
 from django.views.generic import FormView
@@ -13,7 +13,7 @@ from assessment.forms import DomainAssessmentForm
 from assessment.models import Assessment, ScoreEvent
 from assessment.selectors import assessment_summaries, assessor_queue, domain_assessment
 from common.views import PageView, ScopedPermissionRequiredMixin
-from evidence.selectors import submissions_visible_to
+from evidence.mixins import ScopedSubmissionMixin
 
 CLARIFY_URL_NAME = "clarifications:ask"
 
@@ -30,19 +30,8 @@ class QueueView(ScopedPermissionRequiredMixin, PageView):
         )
 
 
-class AssessmentMixin(ScopedPermissionRequiredMixin):
+class AssessmentMixin(ScopedSubmissionMixin):
     permission_required = "assessment.assess_submission"
-
-    @cached_property
-    def submission(self):
-        return get_object_or_404(
-            submissions_visible_to(self.request.user),
-            cycle__slug=self.kwargs["cycle"],
-            ccg__ods_code=self.kwargs["ods_code"].upper(),
-        )
-
-    def get_permission_object(self):
-        return self.submission
 
     @cached_property
     def assessment(self):

@@ -22,10 +22,11 @@ from django.views.generic import FormView
 from accounts import permissions
 from assessment import clarifications
 from assessment.models import Clarification, Criterion
-from common.views import PageView, ScopedPermissionRequiredMixin
+from common.views import PageView
 from evidence import workflow
+from evidence.mixins import ScopedSubmissionMixin
 from evidence.models import EvidenceItem
-from evidence.selectors import ItemView, open_clarification_for, submissions_visible_to
+from evidence.selectors import ItemView, open_clarification_for
 
 # Forms: validation only; the services decide and write. ----------------------------------
 
@@ -84,19 +85,8 @@ class ClarificationRow:
 # Views -----------------------------------------------------------------------------------
 
 
-class SubmissionMixin(ScopedPermissionRequiredMixin):
+class SubmissionMixin(ScopedSubmissionMixin):
     permission_required = "evidence.view_submission"
-
-    @cached_property
-    def submission(self):
-        return get_object_or_404(
-            submissions_visible_to(self.request.user),
-            cycle__slug=self.kwargs["cycle"],
-            ccg__ods_code=self.kwargs["ods_code"].upper(),
-        )
-
-    def get_permission_object(self):
-        return self.submission
 
     @property
     def submission_kwargs(self):

@@ -13,7 +13,7 @@ from assessment.forms import SCORE_CHOICES
 from assessment.models import Cycle, ReviewRequest
 from assessment.moderation import current_rating
 from common.views import PageView, ScopedPermissionRequiredMixin
-from evidence.selectors import submissions_visible_to
+from evidence.mixins import ScopedSubmissionMixin
 
 
 class RequestForm(forms.Form):
@@ -46,21 +46,10 @@ class DecideForm(forms.Form):
             )
 
 
-class RequestReviewView(ScopedPermissionRequiredMixin, FormView):
+class RequestReviewView(ScopedSubmissionMixin, FormView):
     permission_required = "assessment.request_review"
     template_name = "assessment/reviews/request.html"
     form_class = RequestForm
-
-    @cached_property
-    def submission(self):
-        return get_object_or_404(
-            submissions_visible_to(self.request.user),
-            cycle__slug=self.kwargs["cycle"],
-            ccg__ods_code=self.kwargs["ods_code"].upper(),
-        )
-
-    def get_permission_object(self):
-        return self.submission
 
     def form_valid(self, form):
         try:

@@ -19,6 +19,7 @@ from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence import forms, services, workflow
 from evidence.dashboard import dashboard_for
 from evidence.filecheck import FileRefused
+from evidence.mixins import ScopedSubmissionMixin
 from evidence.models import EvidenceFile, EvidenceItem
 from evidence.selectors import (
     open_clarification_for,
@@ -48,19 +49,8 @@ class SubmissionListView(ScopedPermissionRequiredMixin, PageView):
         )
 
 
-class SubmissionMixin(ScopedPermissionRequiredMixin):
+class SubmissionMixin(ScopedSubmissionMixin):
     permission_required = "evidence.view_submission"
-
-    @cached_property
-    def submission(self):
-        return get_object_or_404(
-            submissions_visible_to(self.request.user),
-            cycle__slug=self.kwargs["cycle"],
-            ccg__ods_code=self.kwargs["ods_code"].upper(),
-        )
-
-    def get_permission_object(self):
-        return self.submission
 
     @cached_property
     def can_edit(self):

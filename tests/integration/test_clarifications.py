@@ -10,7 +10,6 @@ import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 from django.core.exceptions import PermissionDenied
 from django.urls import reverse
@@ -24,10 +23,10 @@ from assessment.clarifications import (
     ask_clarification,
 )
 from assessment.models import Assignment, Clarification
-from config.celery_app import app
 from evidence.models import EvidenceItem
 from evidence.services import SubmissionError, add_link, remove_item
 from tests.factories import UserFactory
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.django_db
 
@@ -465,22 +464,6 @@ def test_the_national_team_and_the_assessor_who_asked_see_the_name(client, roles
 
 
 # A real worker -------------------------------------------------------------------------------
-
-
-@pytest.fixture
-def worker(transactional_db):
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
-def wait_for(condition, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 @pytest.mark.django_db(transaction=True)

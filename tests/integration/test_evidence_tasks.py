@@ -1,35 +1,17 @@
 """The receipt and the deadline reminders, sent by a real Celery worker through the real Redis
 broker (transactional tests: the worker thread has its own database connection)."""
 
-import time
 from datetime import timedelta
 
 import pytest
-from celery.contrib.testing.worker import start_worker
 from django.core import mail
 
-from config.celery_app import app
 from evidence import notifications, workflow
 from evidence.models import DomainNarrative, SubmissionEvent
 from evidence.services import apply_action
+from tests.integration.conftest import wait_for
 
 pytestmark = pytest.mark.django_db(transaction=True)
-
-
-@pytest.fixture
-def worker(transactional_db):
-    app.control.purge()
-    with start_worker(app, pool="solo", perform_ping_check=False, loglevel="WARNING"):
-        yield
-
-
-def wait_for(condition, seconds=20):
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        if condition():
-            return True
-        time.sleep(0.1)
-    return False
 
 
 def fill_narratives(submission, author):
