@@ -202,6 +202,7 @@ rules.add_perm("assessment.answer_clarification", leads_clarification_ccg & clar
 # Moderation: any moderator who did not assess that CCG; the proposer never confirms
 # their own proposal (checked by the moderation service, which knows the proposer).
 rules.add_perm("assessment.view_moderation", is_moderator | is_national_admin)
+rules.add_perm("assessment.moderate_ratings", is_moderator)
 rules.add_perm("assessment.moderate_submission", is_moderator & ~assessed_submission)
 
 # Review after release: the CCG's accountable officer asks; a moderator who took no part in

@@ -41,7 +41,7 @@ class QueueView(ScopedPermissionRequiredMixin, PageView):
                 and r.moderation.status == "proposed"
                 and r.moderation.proposed_by_id != self.request.user.pk
             ],
-            is_moderator=self.request.user.is_moderator,
+            is_moderator=self.request.user.has_perm("assessment.moderate_ratings"),
             to_moderate=[r for r in rows if r.reasons and not r.rating],
             agreed_open=[r for r in rows if not r.reasons and not r.moderation_status],
             breadcrumbs=[("Home", reverse("home")), (f"Moderation {self.cycle.label}", "")],
@@ -57,7 +57,7 @@ class BulkView(ScopedPermissionRequiredMixin, PageView):
 
     def post(self, request, *args, **kwargs):
         cycle = get_object_or_404(Cycle, slug=self.kwargs["cycle"])
-        if not request.user.is_moderator:
+        if not request.user.has_perm("assessment.moderate_ratings"):
             messages.error(request, "Only moderators can propose or confirm ratings.")
         elif request.POST.get("action") == "confirm":
             messages.success(
