@@ -13,6 +13,7 @@ PURE_MODULES = [
     "evidence.workflow",
     "evidence.filecheck",
     "common.charts",
+    "letters.wording",
     "ccgs.mergers",
     "ccgs.register_file",
 ]
