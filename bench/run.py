@@ -77,6 +77,18 @@ def main():
             median, p95 = page_times(client, url)
             print(f"  GET {label}: median {median:.1f} ms, p95 {p95:.1f} ms")
 
+        moderator = Client()
+        moderator.post(
+            "/sign-in/",
+            {"username": "moderator@example.com", "password": "demo-Engagement-2026"},
+        )
+        for label, url in [
+            ("moderation queue (43 assessed CCGs)", "/moderation/2019-20/"),
+            ("insight (kappa, deviations, charts)", "/insight/2019-20/"),
+        ]:
+            median, p95 = page_times(moderator, url)
+            print(f"  GET {label}: median {median:.1f} ms, p95 {p95:.1f} ms")
+
         scores = {"A": 2, "B": 2, "C": 2, "D": 1, "E": 2}
         n = 100_000
         elapsed, _ = timed(lambda: [scoring.rate(scores) for _ in range(n)])
