@@ -16,7 +16,6 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.core.mail import send_mail
 from django.db import transaction
-from django.db.models import Prefetch
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -24,8 +23,9 @@ from django.utils import timezone
 from accounts import permissions
 from accounts.models import CCGRole
 from assessment.models import Clarification, Criterion
-from evidence.models import EvidenceFile, EvidenceItem, Submission
+from evidence.models import Submission
 from evidence.notifications import people_of
+from evidence.selectors import active_items
 
 logger = logging.getLogger(__name__)
 
@@ -166,21 +166,10 @@ def asked_by_label(clarification: Clarification, user, *, show_names: bool) -> s
 
 def evidence_added_since_asked(clarification: Clarification):
     """Evidence added to the clarification's criterion since the question, still current."""
-    return (
-        EvidenceItem.objects.filter(
-            submission_id=clarification.submission_id,
-            criterion_id=clarification.criterion_id,
-            created_at__gte=clarification.asked_at,
-            removed_at__isnull=True,
-        )
-        .select_related("criterion")
-        .prefetch_related(
-            Prefetch(
-                "revisions",
-                queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("-revision"),
-            )
-        )
-        .order_by("created_at", "pk")
+    return active_items(
+        submission_id=clarification.submission_id,
+        criterion_id=clarification.criterion_id,
+        created_at__gte=clarification.asked_at,
     )
 
 

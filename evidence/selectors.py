@@ -46,6 +46,22 @@ def submissions_for_ccgs(ccgs, cycle):
     )
 
 
+def active_items(**filters):
+    """Evidence items still in their submission, oldest first, with their file revisions
+    (newest first) in one more query."""
+    return (
+        EvidenceItem.objects.filter(removed_at__isnull=True, **filters)
+        .select_related("criterion")
+        .prefetch_related(
+            Prefetch(
+                "revisions",
+                queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("-revision"),
+            )
+        )
+        .order_by("created_at", "pk")
+    )
+
+
 @dataclass
 class ItemView:
     item: EvidenceItem
@@ -117,17 +133,7 @@ def submission_overview(submission: Submission) -> SubmissionOverview:
         n.domain_id: n
         for n in DomainNarrative.objects.filter(submission=submission).select_related("updated_by")
     }
-    items = (
-        EvidenceItem.objects.filter(submission=submission, removed_at__isnull=True)
-        .select_related("criterion")
-        .prefetch_related(
-            Prefetch(
-                "revisions",
-                queryset=EvidenceFile.objects.select_related("uploaded_by").order_by("-revision"),
-            )
-        )
-        .order_by("created_at", "pk")
-    )
+    items = active_items(submission=submission)
     by_criterion: dict[int, list[ItemView]] = defaultdict(list)
     by_hash: dict[str, list[ItemView]] = defaultdict(list)
     for item in items:

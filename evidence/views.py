@@ -226,6 +226,17 @@ class NarrativeView(EditMixin, DomainMixin, FormView):
 class EvidenceFormMixin(EditMixin):
     """Forms about one criterion: they return to its domain page."""
 
+    def apply(self, form, action):
+        """Run one service call; a refusal goes back into the form (nothing saved is lost)
+        and the result is None."""
+        try:
+            return action()
+        except FileRefused as refused:
+            form.add_error("file", str(refused))
+        except services.SubmissionError as error:
+            form.add_error(None, str(error))
+        return None
+
     @property
     def target_criterion(self):
         raise NotImplementedError
@@ -280,16 +291,17 @@ class AddLinkView(CriterionMixin, FormView):
     title = "Add a link"
 
     def form_valid(self, form):
-        try:
-            services.add_link(
+        item = self.apply(
+            form,
+            lambda: services.add_link(
                 self.submission,
                 self.criterion,
                 url=form.cleaned_data["url"],
                 description=form.cleaned_data["description"],
                 actor=self.request.user,
-            )
-        except services.SubmissionError as error:
-            form.add_error(None, str(error))
+            ),
+        )
+        if item is None:
             return self.form_invalid(form)
         messages.success(self.request, f"Link added to {self.criterion.code}.")
         return redirect(self.domain_url())
@@ -301,19 +313,17 @@ class AddFileView(CriterionMixin, FormView):
     title = "Upload a file"
 
     def form_valid(self, form):
-        try:
-            item = services.add_file(
+        item = self.apply(
+            form,
+            lambda: services.add_file(
                 self.submission,
                 self.criterion,
                 upload=form.cleaned_data["file"],
                 description=form.cleaned_data["description"],
                 actor=self.request.user,
-            )
-        except FileRefused as refused:
-            form.add_error("file", str(refused))
-            return self.form_invalid(form)
-        except services.SubmissionError as error:
-            form.add_error(None, str(error))
+            ),
+        )
+        if item is None:
             return self.form_invalid(form)
         messages.success(
             self.request,
@@ -346,15 +356,13 @@ class ReplaceFileView(ItemMixin, FormView):
     title = "Replace a file"
 
     def form_valid(self, form):
-        try:
-            new = services.replace_file(
+        new = self.apply(
+            form,
+            lambda: services.replace_file(
                 self.item, upload=form.cleaned_data["file"], actor=self.request.user
-            )
-        except FileRefused as refused:
-            form.add_error("file", str(refused))
-            return self.form_invalid(form)
-        except services.SubmissionError as error:
-            form.add_error(None, str(error))
+            ),
+        )
+        if new is None:
             return self.form_invalid(form)
         messages.success(self.request, f"{new.display_name} is now revision {new.revision}.")
         return redirect(self.domain_url())
