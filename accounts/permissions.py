@@ -209,3 +209,47 @@ rules.add_perm("assessment.moderate_submission", is_moderator & ~assessed_submis
 # the rating decides. (The window and state are checked by assessment.reviews.)
 rules.add_perm("assessment.request_review", is_officer_of_submission)
 rules.add_perm("assessment.decide_review", is_moderator & ~took_part_in_rating)
+
+
+# Outcome letters: the national admin makes, previews and releases them. After release, a
+# CCG's accountable officer downloads its letters and summaries in force; its engagement
+# lead, the summaries. Nobody outside the national team sees either before release.
+@rules.predicate
+def document_is_released(user, document):
+    return document is not None and document.submission.cycle.is_released()
+
+
+@rules.predicate
+def document_is_current(user, document):
+    """No later version supersedes it (earlier versions are the national team's record)."""
+    from letters.models import Document
+
+    return document is not None and not Document.objects.filter(supersedes=document).exists()
+
+
+@rules.predicate
+def is_officer_of_document_ccg(user, document):
+    return document is not None and is_officer_of_submission(user, document.submission)
+
+
+@rules.predicate
+def leads_document_ccg(user, document):
+    return document is not None and leads_submission(user, document.submission)
+
+
+@rules.predicate
+def is_summary(user, document):
+    return document is not None and document.kind == "summary"
+
+
+rules.add_perm("letters.manage_letters", is_national_admin)
+rules.add_perm("letters.view_own_letters", is_accountable_officer | is_ccg_lead)
+rules.add_perm(
+    "letters.download_document",
+    is_national_admin
+    | (
+        document_is_released
+        & document_is_current
+        & (is_officer_of_document_ccg | (is_summary & leads_document_ccg))
+    ),
+)

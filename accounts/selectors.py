@@ -153,6 +153,17 @@ def _officer_section(user, cycle) -> HomeSection:
         "Your CCGs",
         empty_message="No outcome letters have been released to you yet.",
     )
+    from letters.selectors import documents_for_officer
+
+    released = {d.submission.ccg_id for d in documents_for_officer(user)}
+    if released:
+        section.items.append(
+            HomeItem(
+                "Your outcome letters",
+                reverse("letters:home"),
+                hint="Download your CCGs' outcome letters and detailed assessment summaries.",
+            )
+        )
     ccgs = ccgs_with_role(user, CCGRole.Role.ACCOUNTABLE_OFFICER, cycle)
     submissions = {s.ccg_id: s for s in submissions_for_ccgs(ccgs, cycle)} if cycle else {}
     for ccg in ccgs:
@@ -170,7 +181,11 @@ def _officer_section(user, cycle) -> HomeSection:
                     if submission
                     else ""
                 )
-                + "No outcome letter has been released yet.",
+                + (
+                    "Its outcome letter has been released."
+                    if ccg.pk in released
+                    else "No outcome letter has been released yet."
+                ),
             )
         )
     return section
@@ -207,6 +222,13 @@ def _admin_section(cycle) -> HomeSection:
                 f"Assign assessors {cycle.label}",
                 reverse("assignments:cycle", kwargs={"cycle": cycle.slug}),
                 hint="Each assessor's load, CCGs short of two assessors, automatic assignment.",
+            )
+        )
+        section.items.append(
+            HomeItem(
+                f"Outcome letters {cycle.label}",
+                reverse("letters:cycle", kwargs={"cycle": cycle.slug}),
+                hint="Wording and preview, render letters and summaries, release, outbox.",
             )
         )
     section.items.append(HomeItem("All cycles", reverse("assessment:cycle_list")))

@@ -89,6 +89,10 @@ class Cycle(models.Model):
         """When assessors should have submitted: a fixed period after the evidence deadline."""
         return self.submission_deadline + workflow.ASSESSMENT_PERIOD
 
+    def is_released(self, now=None) -> bool:
+        """Ratings and letters are visible outside the national team from ``released_at``."""
+        return self.released_at is not None and self.released_at <= (now or timezone.now())
+
     @property
     def review_window_ends(self):
         if self.released_at is None:

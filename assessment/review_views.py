@@ -63,7 +63,7 @@ class RequestReviewView(ScopedSubmissionMixin, FormView):
         return redirect(self.request.path)
 
     def get_context_data(self, **kwargs):
-        released = self.submission.cycle.released_at is not None
+        released = self.submission.cycle.is_released()
         return super().get_context_data(
             submission=self.submission,
             rating=current_rating(self.submission) if released else None,

@@ -17,6 +17,7 @@ urlpatterns = [
     path("reviews/", include("assessment.review_urls")),
     path("insight/", include("assessment.insight_urls")),
     path("audit/", include("assessment.audit_urls")),
+    path("letters/", include("letters.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -134,7 +134,7 @@ class OverviewView(SubmissionMixin, PageView):
                     "reviews:request",
                     kwargs={"cycle": self.kwargs["cycle"], "ods_code": self.kwargs["ods_code"]},
                 )
-                if self.submission.cycle.released_at
+                if self.submission.cycle.is_released()
                 and self.request.user.has_perm("assessment.request_review", self.submission)
                 else ""
             ),

@@ -181,7 +181,17 @@ CELERY_BEAT_SCHEDULE = {
         "task": "evidence.send_deadline_reminders",
         "schedule": crontab(hour=8, minute=0),  # 08:00 UK time, every day
     },
+    "letters-sweep-stuck-jobs": {
+        "task": "letters.sweep_stuck_jobs",
+        "schedule": timedelta(minutes=2),
+    },
+    "letters-send-due-messages": {
+        "task": "letters.send_due_messages",
+        "schedule": timedelta(minutes=5),
+    },
 }
+# A letter job still queued this long after it was queued is queued again by the sweeper.
+LETTERS_JOB_TIMEOUT_SECONDS = env.int("DJANGO_LETTERS_JOB_TIMEOUT_SECONDS", default=300)
 
 # Content Security Policy: no inline script or style anywhere (django-csp).
 CONTENT_SECURITY_POLICY = {

@@ -133,6 +133,7 @@ def fetched(monkeypatch):
     """Every URL WeasyPrint asks the letters' fetcher for, and whether it was refused."""
     calls: list[tuple[str, bool]] = []
     real = rendering.letter_url_fetcher
+    rendering._stylesheet.cache_clear()  # the stylesheet and fonts are fetched again
 
     def recording(url):
         try:
