@@ -15,7 +15,7 @@ EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
 # Tasks queued by a request are not run by the test client; tests of tasks
 # start a real worker against the real broker.
 CELERY_TASK_ALWAYS_EAGER = False
-MEDIA_ROOT = BASE_DIR / ".test-media"  # noqa: F405
+MEDIA_ROOT = env.path("DJANGO_MEDIA_ROOT", default=BASE_DIR / ".test-media")  # noqa: F405
 
 # Static files straight from static/ (no collectstatic needed outside production).
 STATIC_ROOT = None
