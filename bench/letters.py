@@ -54,6 +54,13 @@ def children_of(pid: int) -> list[int]:
     return found
 
 
+def cpu_seconds(pid: int) -> float:
+    """User plus system CPU time of ``pid`` so far."""
+    stat = Path(f"/proc/{pid}/stat").read_text()
+    fields = stat[stat.rindex(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
 def vm_hwm_kib(pid: int) -> int:
     text = Path(f"/proc/{pid}/status").read_text()
     return int(re.search(r"VmHWM:\s+(\d+) kB", text).group(1))
@@ -89,10 +96,16 @@ class Worker:
         self.log.flush()
         return "\n".join(self.log_path.read_text(errors="replace").splitlines()[-lines:])
 
+    def pool(self) -> list[int]:
+        return children_of(self.process.pid)
+
     def peak_rss_kib(self) -> tuple[int, list[int]]:
         """(the main process's VmHWM, each pool process's VmHWM)."""
-        pool = [vm_hwm_kib(pid) for pid in children_of(self.process.pid)]
-        return vm_hwm_kib(self.process.pid), pool
+        return vm_hwm_kib(self.process.pid), [vm_hwm_kib(pid) for pid in self.pool()]
+
+    def cpu(self) -> tuple[float, float]:
+        """CPU seconds so far: (the main process, the pool processes together)."""
+        return cpu_seconds(self.process.pid), sum(cpu_seconds(pid) for pid in self.pool())
 
     def stop(self) -> None:
         if self.process.poll() is None:
@@ -152,11 +165,13 @@ def forget_documents(cycle) -> int:
     return len(names)
 
 
-def timed_run(cycle, admin, kind: str):
-    """Start a run of one kind and poll until it has finished: (progress, seconds, first)."""
+def timed_run(cycle, admin, kind: str, worker: Worker):
+    """Start a run of one kind and poll until it has finished:
+    (run, progress, seconds, seconds to the first job done, the worker's CPU seconds)."""
     from letters.selectors import run_progress
     from letters.services import start_run
 
+    cpu_before = worker.cpu()
     started = time.perf_counter()
     run = start_run(cycle, actor=admin, kinds=(kind,), source="bench")
     first = None
@@ -166,24 +181,29 @@ def timed_run(cycle, admin, kind: str):
         if first is None and progress.done + progress.failed:
             first = now - started
         if progress.finished:
-            return run, progress, now - started, first
+            cpu = tuple(b - a for a, b in zip(cpu_before, worker.cpu(), strict=True))
+            return run, progress, now - started, first, cpu
         if now - started > RUN_TIMEOUT:
             raise SystemExit(f"the run was not finished after {RUN_TIMEOUT:.0f} s: {progress}")
         time.sleep(0.05)
 
 
-def report(kind: str, worker: Worker, progress, seconds: float, first: float) -> None:
+def report(label: str, worker: Worker, progress, seconds: float, first: float, cpu) -> None:
     main_kib, pool_kib = worker.peak_rss_kib()
     pool = ", ".join(f"{kib / 1024:.0f}" for kib in pool_kib)
+    plural = "es" if worker.concurrency > 1 else ""
     print(
-        f"  {kind}s, {worker.concurrency} worker process{'es' if worker.concurrency > 1 else ''}:"
-        f" {progress.rendered} rendered in {seconds:.2f} s, "
-        f"{progress.rendered / seconds:.1f} per second "
-        f"(first done after {first:.2f} s; worker start-up {worker.startup:.1f} s)"
+        f"  {label}, {worker.concurrency} worker process{plural}: {progress.rendered} rendered "
+        f"in {seconds:.2f} s, {progress.rendered / seconds:.1f} per second "
+        f"(first done after {first:.2f} s; worker start-up {worker.startup:.1f} s, not counted)"
+    )
+    print(
+        f"    CPU during the run: pool processes {cpu[1]:.1f} s "
+        f"({cpu[1] / progress.rendered * 1000:.0f} ms each), worker main process {cpu[0]:.1f} s"
     )
     print(
         f"    peak RSS: pool processes {pool} MiB (max {max(pool_kib) / 1024:.0f} MiB), "
-        f"main process {main_kib / 1024:.0f} MiB"
+        f"worker main process {main_kib / 1024:.0f} MiB"
     )
 
 
@@ -226,7 +246,9 @@ def main():
         from assessment.services import SHIPPED_FRAMEWORKS
         from config.celery_app import app
 
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
         print(f"Bulk letter rendering by Celery workers ({CCGS} CCGs, 2019/20, PostgreSQL)")
+        print(f"  {os.cpu_count()} CPUs, load average at the start {load}")
         cycle, admin = build(SHIPPED_FRAMEWORKS[1], print)
         app.control.purge()  # nothing left over from an interrupted run
         log_path = media / "worker.log"
@@ -237,14 +259,14 @@ def main():
             worker = Worker(app, concurrency, env, log_path)
             workers.append(worker)
             try:
-                run, progress, seconds, first = timed_run(cycle, admin, "letter")
+                run, progress, seconds, first, cpu = timed_run(cycle, admin, "letter", worker)
                 check(run, progress, "letter")
-                report("letter", worker, progress, seconds, first)
+                report("letters", worker, progress, seconds, first, cpu)
                 results[concurrency] = seconds
                 if concurrency == 2:
-                    run, progress, seconds, first = timed_run(cycle, admin, "summary")
+                    run, progress, seconds, first, cpu = timed_run(cycle, admin, "summary", worker)
                     check(run, progress, "summary")
-                    report("summary", worker, progress, seconds, first)
+                    report("summaries", worker, progress, seconds, first, cpu)
             except SystemExit:
                 print(worker.tail(), file=sys.stderr)
                 raise
@@ -257,7 +279,8 @@ def main():
             f"with 2 worker processes: {verdict} ({results[2]:.2f} s; "
             f"2 workers vs 1: {results[1] / results[2]:.2f}x)"
         )
-        print(f"  whole benchmark: {time.perf_counter() - started:.0f} s")
+        load = ", ".join(f"{n:.1f}" for n in os.getloadavg())
+        print(f"  whole benchmark: {time.perf_counter() - started:.0f} s; load average {load}")
     finally:
         for worker in workers:
             worker.stop()
