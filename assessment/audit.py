@@ -4,7 +4,8 @@
 source (only for the kinds asked for): the submission's events, assessors assigned and
 unassigned, every score entered or changed, the assessments' status changes,
 clarification questions and answers, the moderation's events, the final ratings (a
-review's rating says which rating it superseded), and reviews asked for and decided.
+review's rating says which rating it superseded), reviews asked for and decided, and the
+outcome letters rendered, e-mailed and downloaded.
 Nothing here writes.
 """
 
@@ -37,6 +38,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("moderation", "Moderation"),
     ("rating", "Final rating"),
     ("review", "Review"),
+    ("letter", "Outcome letter"),
 )
 KIND_LABELS = dict(KINDS)
 KIND_ORDER = {kind: index for index, (kind, _) in enumerate(KINDS)}
@@ -203,6 +205,38 @@ def _review_events(submission: Submission) -> Iterable[AuditEvent]:
             )  # fmt: skip
 
 
+def _letter_events(submission: Submission) -> Iterable[AuditEvent]:
+    """Letters and summaries rendered (each version, with its reason), e-mailed, downloaded."""
+    from letters.models import Document, Download, OutboxMessage
+
+    for document in Document.objects.filter(submission=submission).select_related(
+        "rendered_by", "rating"
+    ):
+        text = (
+            f"{document.get_kind_display()} version {document.version} rendered for "
+            f"{document.rating.total} {document.rating.band_label} (SHA-256 {document.sha256[:12]})"
+        )
+        yield _event(document.rendered_at, "letter", document.rendered_by,
+                     _with(text, document.reason), document.pk)  # fmt: skip
+    for message in OutboxMessage.objects.filter(
+        document__submission=submission, status__in=["sent", "failed"]
+    ).select_related("document", "recipient"):
+        what = f"Letter version {message.document.version} e-mailed to {message.recipient.email}"
+        if message.status == "sent":
+            yield _event(message.sent_at, "letter", None, what, message.pk)
+        else:
+            yield _event(message.updated_at, "letter", None,
+                         _with(f"{what}: failed", message.error), message.pk)  # fmt: skip
+    for download in Download.objects.filter(document__submission=submission).select_related(
+        "document", "user"
+    ):
+        yield _event(
+            download.at, "letter", download.user,
+            f"{download.document.get_kind_display()} version {download.document.version} "
+            "downloaded", download.pk,
+        )  # fmt: skip
+
+
 SOURCES = {
     "submission": _submission_events,
     "assignment": _assignment_events,
@@ -212,6 +246,7 @@ SOURCES = {
     "moderation": _moderation_events,
     "rating": _rating_events,
     "review": _review_events,
+    "letter": _letter_events,
 }
 
 

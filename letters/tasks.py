@@ -4,13 +4,18 @@
 ``render_job`` is delivered at least once (``acks_late``) and done at most once: the service
 checks the job's state under its row lock. Connection errors (the database or the broker
 away for a moment) are retried; any other error fails the job with its message, for the
-admin to see and retry. The sweeper and the outbox run on Celery beat.
+admin to see and retry (not raised, so an in-process run in ``make run`` carries on).
+The sweeper and the outbox run on Celery beat.
 """
+
+import logging
 
 from celery import shared_task
 from django.db import InterfaceError, OperationalError
 
 from letters import services
+
+log = logging.getLogger(__name__)
 
 
 @shared_task(
@@ -27,8 +32,9 @@ def render_job(self, job_id: int) -> str:
     except (OperationalError, InterfaceError, ConnectionError):
         raise
     except Exception as error:
+        log.exception("Letter job %s failed", job_id)
         services.record_job_failure(job_id, f"{type(error).__name__}: {error}")
-        raise
+        return "failed"
 
 
 @shared_task(name="letters.sweep_stuck_jobs", acks_late=True)

@@ -220,6 +220,13 @@ def audited(assessed, roles):
         review, scores=dict(zip(CODES, (2, 2, 3, 2, 2), strict=True)),
         reasons="The minutes show more.", actor=UserFactory(is_moderator=True),
     )  # fmt: skip
+    from letters import services as letters
+    from letters.models import Document, OutboxMessage
+
+    run = letters.start_run(cycle, actor=roles.admin, enqueue=False, kinds=("letter",))
+    letters.render_job(run.jobs.get().pk)
+    letters.send_message(OutboxMessage.objects.get().pk)
+    letters.record_download(Document.objects.get(submission=submission), roles.officer)
     return submission
 
 
@@ -251,12 +258,16 @@ def test_audit_lists_every_source_in_time_order(audited, assessed, roles):
     assert "Final rating 10 Green (bands version 1)" in " ".join(summaries)
     assert any("Rating confirmed" in s for s in summaries)
     assert "Grace Assessor's assessment submitted" in summaries
+    assert any(s.startswith("Outcome letter version 1 rendered for 11 Green") for s in summaries)
+    assert f"Letter version 1 e-mailed to {roles.officer.email}" in summaries
+    assert "Outcome letter version 1 downloaded" in summaries
 
 
 def test_audit_reads_one_query_per_kind(audited):
+    """Letters read three: the documents, their e-mails and their downloads."""
     with CaptureQueriesContext(connection) as captured:
         audit_events(audited)
-    assert len(captured) == len(KINDS)
+    assert len(captured) == len(KINDS) + 2
     with CaptureQueriesContext(connection) as captured:
         audit_events(audited, kinds=["score", "rating"])
     assert len(captured) == 2
