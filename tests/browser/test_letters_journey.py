@@ -32,7 +32,7 @@ from letters.models import Document, Download, OutboxMessage
 from tests.browser.conftest import assert_accessible, sign_in
 from tests.integration import conftest as integration
 from tests.integration.conftest import wait_for
-from tests.integration.test_letters import pdf_text
+from tests.integration.test_letters import AMBER_OFFER_2019, pdf_text
 
 pytestmark = pytest.mark.browser
 
@@ -104,9 +104,7 @@ def finalise_rating(new_page, live_server, submission, first, second, scores):
     sign_in(page, live_server, second.email)
     page.goto(moderate)
     page.get_by_role("button", name="Confirm final rating").click()
-    expect(page.locator(".nhsuk-panel__title")).to_have_text(
-        f"Final rating: {sum(scores)} Amber"
-    )
+    expect(page.locator(".nhsuk-panel__title")).to_have_text(f"Final rating: {sum(scores)} Amber")
 
 
 @pytest.mark.usefixtures("worker", "halton_rated")
@@ -118,9 +116,7 @@ def test_letters_from_evidence_to_the_officers_download(
     submission.refresh_from_db()  # ``assigned`` saves this very object
     assert (submission.status, submission.submitted_by) == ("submitted", roles.lead)
     assessed = request.getfixturevalue("assessed")  # step 2, after the submission
-    finalise_rating(
-        new_page, live_server, submission, roles.moderator, assessed.moderator2, AGREED
-    )
+    finalise_rating(new_page, live_server, submission, roles.moderator, assessed.moderator2, AGREED)
 
     # Step 4: the national admin renders every rated CCG's letter and summary.
     admin = new_page()
@@ -181,7 +177,8 @@ def test_letters_from_evidence_to_the_officers_download(
     assert wait_for(lambda: messages.filter(status="sent").count() == 2)
     admin.reload()
     expect(admin.get_by_text("2 sent, 0 waiting")).to_be_visible()
-    (email,) = [m for m in mail.outbox if m.to == [roles.officer.email]]
+    (email,) = [m for m in mail.outbox if m.subject.endswith("outcome for NHS West Norfolk CCG")]
+    assert email.to == [roles.officer.email]
     assert email.attachments[0][0] == f"07J-{cycle.slug}-letter-v1.pdf"
 
     # Step 6: West Norfolk's accountable officer downloads the letter.
@@ -205,6 +202,7 @@ def test_letters_from_evidence_to_the_officers_download(
         r"Domain A Domain B Domain C Domain D Domain E Final Score Final RAGG\* "
         r"2 2 2 1 2 9 AMBER", text
     )  # fmt: skip
+    assert AMBER_OFFER_2019 in text  # the band's own wording
     letter = Document.objects.get(submission=submission, kind="letter")
     assert Download.objects.filter(document=letter, user=roles.officer).count() == 1
 
