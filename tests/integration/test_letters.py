@@ -334,3 +334,55 @@ def test_hostile_wording_is_refused_or_printed_as_text(rated, roles, client):
     assert "25 November 2020" in text
     assert Document.objects.count() == 0  # a preview stores nothing
 
+
+
+def wording_post_data(client, url):
+    form = client.get(url).context["form"]
+    data = {k: v for k, v in form.initial.items() if k != "letter_date" and v is not False}
+    day = form.initial["letter_date"]
+    return {
+        **data,
+        "letter_date_day": day.day, "letter_date_month": day.month, "letter_date_year": day.year,
+    }  # fmt: skip
+
+
+def test_saving_the_wording_unchanged_keeps_every_letter_as_it_is(rated, roles, client):
+    render_all(rated.cycle, roles.admin)
+    client.force_login(roles.admin)
+    url = reverse("letters:wording", args=[rated.cycle.slug])
+
+    assert client.post(url, wording_post_data(client, url)).status_code == 302
+
+    from letters.selectors import wording_for
+    from letters.wording import seed_wording
+
+    assert wording_for(rated.cycle)[0] == seed_wording("2019/20")
+    again = render_all(rated.cycle, roles.admin)
+    assert set(again.jobs.values_list("status", flat=True)) == {"unchanged"}
+
+
+def test_an_edited_wording_reaches_the_next_letters_as_version_2(rated, roles, client):
+    render_all(rated.cycle, roles.admin)
+    client.force_login(roles.admin)
+    url = reverse("letters:wording", args=[rated.cycle.slug])
+    data = wording_post_data(client, url)
+    data["supporting_items"] += "\nrun a webinar for {rating} CCGs of {cycle};"
+
+    assert client.post(url, data).status_code == 302
+    render_all(rated.cycle, roles.admin)
+
+    letter = document(rated)
+    assert letter.version == 2
+    assert letter.reason == "Changed since version 1: wording."
+    assert "run a webinar for Amber CCGs of 2019/20;" in pdf_text(read(letter))
+
+
+def test_every_beat_task_is_a_registered_task():
+    from django.conf import settings
+
+    from config.celery_app import app
+
+    app.loader.import_default_modules()
+    names = {entry["task"] for entry in settings.CELERY_BEAT_SCHEDULE.values()}
+    assert {"letters.sweep_stuck_jobs", "letters.send_due_messages"} <= names
+    assert names <= set(app.tasks)
