@@ -91,22 +91,29 @@ class CycleFacts:
         )
 
 
-def letter_content(submission: Submission, rating: Rating, facts: CycleFacts) -> LetterContent:
+def _shared_content(submission: Submission, rating: Rating, facts: CycleFacts) -> dict:
+    """The fields a letter and a summary both show."""
     cycle = facts.cycle
+    return {
+        "ccg_name": submission.ccg.name,
+        "ods_code": submission.ccg.ods_code,
+        "cycle_label": cycle.label,
+        "framework_name": cycle.framework_name,
+        "indicator_name": cycle.indicator_name,
+        "date": facts.letter_date,
+        "scores": dict(rating.scores),
+        "total": rating.total,
+        "band_label": rating.band_label,
+        "bands": facts.bands,
+        "wording": facts.wording,
+    }
+
+
+def letter_content(submission: Submission, rating: Rating, facts: CycleFacts) -> LetterContent:
     return LetterContent(
-        ccg_name=submission.ccg.name,
-        ods_code=submission.ccg.ods_code,
-        cycle_label=cycle.label,
-        framework_name=cycle.framework_name,
-        indicator_name=cycle.indicator_name,
-        guidance_section=cycle.guidance_section,
-        guidance_title=cycle.guidance_title,
-        date=facts.letter_date,
-        scores=dict(rating.scores),
-        total=rating.total,
-        band_label=rating.band_label,
-        bands=facts.bands,
-        wording=facts.wording,
+        **_shared_content(submission, rating, facts),
+        guidance_section=facts.cycle.guidance_section,
+        guidance_title=facts.cycle.guidance_title,
     )
 
 
@@ -168,18 +175,8 @@ def summary_domains(submission: Submission) -> tuple[SummaryDomain, ...]:
 
 def summary_content(submission: Submission, rating: Rating, facts: CycleFacts) -> SummaryContent:
     found = {domain.code: domain for domain in summary_domains(submission)}
-    cycle = facts.cycle
     return SummaryContent(
-        ccg_name=submission.ccg.name,
-        ods_code=submission.ccg.ods_code,
-        cycle_label=cycle.label,
-        framework_name=cycle.framework_name,
-        indicator_name=cycle.indicator_name,
-        date=facts.letter_date,
-        scores=dict(rating.scores),
-        total=rating.total,
-        band_label=rating.band_label,
-        bands=facts.bands,
+        **_shared_content(submission, rating, facts),
         domains=tuple(
             dataclasses.replace(
                 found.get(code) or SummaryDomain(code=code, name="", score=0),
@@ -188,7 +185,6 @@ def summary_content(submission: Submission, rating: Rating, facts: CycleFacts) -
             )
             for code, name in sorted(facts.domain_names.items())
         ),
-        wording=facts.wording,
     )
 
 

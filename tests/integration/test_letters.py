@@ -29,7 +29,7 @@ AMBER_OFFER_2019 = "offer each CCG that has rated Amber in 2019/20 an optional o
 
 
 def pdf_text(data: bytes) -> str:
-    result = subprocess.run(  # noqa: S603  (fixed local tool)
+    result = subprocess.run(
         ["pdftotext", "-", "-"],  # noqa: S607
         input=data,
         capture_output=True,
@@ -183,9 +183,7 @@ def test_letters_are_held_until_the_release_time(rated, roles, client):
     client.force_login(roles.officer)
     assert client.get(url).status_code == 404
 
-    services.schedule_release(
-        rated.cycle, at=timezone.now() + timedelta(days=1), actor=roles.admin
-    )
+    services.schedule_release(rated.cycle, at=timezone.now() + timedelta(days=1), actor=roles.admin)
     assert client.get(url).status_code == 404
     assert services.send_due_messages() == 0
 
@@ -333,7 +331,6 @@ def test_hostile_wording_is_refused_or_printed_as_text(rated, roles, client):
     assert 'src="file:///etc/passwd"' in text.replace(" ", " ")
     assert "25 November 2020" in text
     assert Document.objects.count() == 0  # a preview stores nothing
-
 
 
 def wording_post_data(client, url):
