@@ -70,9 +70,26 @@ def placeholder_help() -> str:
 
 
 class WordingForm(forms.Form):
-    """Every field of ``LetterWording``, plus the date printed on the letters."""
+    """Every field of ``LetterWording``, plus the date printed on the letters and the cycle's
+    facts as the letters name them."""
 
     letter_date = DateInputField(label="Date on the letters", help_text="For example, 25 11 2020")
+    framework_name = forms.CharField(
+        label="Framework", help_text="For example, NHS Oversight Framework", max_length=200
+    )
+    indicator_name = forms.CharField(
+        label="Indicator",
+        help_text="For example, Patient and Community Engagement Indicator",
+        max_length=200,
+    )
+    guidance_section = forms.CharField(
+        label="Guidance section that explains the scoring",
+        help_text="For example, 2.4.1",
+        max_length=20,
+    )
+    guidance_title = forms.CharField(
+        label="Title of that guidance", help_text="For example, Guidance for CCGs", max_length=200
+    )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -104,17 +121,24 @@ class WordingForm(forms.Form):
                 )
 
     @classmethod
-    def initial_from(cls, wording: LetterWording, letter_date: dt.date) -> dict:
-        initial: dict[str, object] = {"letter_date": letter_date}
+    def initial_from(cls, facts) -> dict:
+        """From ``letters.selectors.LetterFacts``."""
+        initial: dict[str, object] = {
+            "letter_date": facts.letter_date,
+            "framework_name": facts.framework_name,
+            "indicator_name": facts.indicator_name,
+            "guidance_section": facts.guidance_section,
+            "guidance_title": facts.guidance_title,
+        }
         for field in dataclasses.fields(LetterWording):
-            value = getattr(wording, field.name)
+            value = getattr(facts.wording, field.name)
             initial[field.name] = "\n".join(value) if isinstance(value, tuple) else value
         return initial
 
     def clean(self):
         data = super().clean()
         for name, value in list(data.items()):
-            if not isinstance(value, str) or name in _NO_PLACEHOLDERS:
+            if not isinstance(value, str) or name in _NO_PLACEHOLDERS or name not in _LABELS:
                 continue
             unknown = validate_template(value)
             if unknown:
@@ -125,6 +149,12 @@ class WordingForm(forms.Form):
                     f"Use only: {', '.join('{' + p + '}' for p in PLACEHOLDERS)}",
                 )
         return data
+
+    def facts(self) -> dict[str, str]:
+        return {
+            name: " ".join(self.cleaned_data[name].split())
+            for name in ("framework_name", "indicator_name", "guidance_section", "guidance_title")
+        }
 
     def wording(self) -> LetterWording:
         values: dict[str, object] = {}

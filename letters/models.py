@@ -26,6 +26,11 @@ class LetterSettings(models.Model):
     )
     wording = models.JSONField(help_text="letters.wording.LetterWording.as_dict()")
     letter_date = models.DateField(help_text="The date printed on the cycle's letters.")
+    # The cycle's facts as the letters name them (from the framework file until edited).
+    framework_name = models.CharField(max_length=200)
+    indicator_name = models.CharField(max_length=200)
+    guidance_section = models.CharField(max_length=20)
+    guidance_title = models.CharField(max_length=200)
     updated_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, blank=True, related_name="+"
     )

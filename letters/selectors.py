@@ -53,12 +53,47 @@ def default_wording(cycle: Cycle) -> LetterWording:
     return SEED_WORDINGS[max(SEED_WORDINGS)]
 
 
+@dataclass(frozen=True)
+class LetterFacts:
+    """The cycle's letter settings in force: the admin's, or the defaults until they edit."""
+
+    wording: LetterWording
+    letter_date: dt.date
+    framework_name: str
+    indicator_name: str
+    guidance_section: str
+    guidance_title: str
+
+    @classmethod
+    def defaults(cls, cycle: Cycle) -> LetterFacts:
+        return cls(
+            wording=default_wording(cycle),
+            letter_date=timezone.localdate(),
+            framework_name=cycle.framework_name,
+            indicator_name=cycle.indicator_name,
+            guidance_section=cycle.guidance_section,
+            guidance_title=cycle.guidance_title,
+        )
+
+
+FACT_FIELDS = ("framework_name", "indicator_name", "guidance_section", "guidance_title")
+
+
+def letter_settings(cycle: Cycle) -> LetterFacts:
+    row = LetterSettings.objects.filter(cycle=cycle).first()
+    if row is None:
+        return LetterFacts.defaults(cycle)
+    return LetterFacts(
+        wording=LetterWording.from_dict(row.wording),
+        letter_date=row.letter_date,
+        **{name: getattr(row, name) for name in FACT_FIELDS},
+    )
+
+
 def wording_for(cycle: Cycle) -> tuple[LetterWording, dt.date]:
-    """The wording and letter date in force: the admin's, or the default until they edit."""
-    settings = LetterSettings.objects.filter(cycle=cycle).first()
-    if settings is None:
-        return default_wording(cycle), timezone.localdate()
-    return LetterWording.from_dict(settings.wording), settings.letter_date
+    """The wording and letter date in force."""
+    found = letter_settings(cycle)
+    return found.wording, found.letter_date
 
 
 def current_ratings(cycle: Cycle):
@@ -74,18 +109,23 @@ class CycleFacts:
     """What every letter of a cycle shares, read once for a whole run."""
 
     cycle: Cycle
-    wording: LetterWording
-    letter_date: dt.date
+    letter: LetterFacts
     bands: tuple[tuple[str, int, int], ...]
     domain_names: dict[str, str]
 
+    @property
+    def wording(self) -> LetterWording:
+        return self.letter.wording
+
+    @property
+    def letter_date(self) -> dt.date:
+        return self.letter.letter_date
+
     @classmethod
     def of(cls, cycle: Cycle) -> CycleFacts:
-        wording, letter_date = wording_for(cycle)
         return cls(
             cycle=cycle,
-            wording=wording,
-            letter_date=letter_date,
+            letter=letter_settings(cycle),
             bands=tuple((b.label, b.minimum, b.maximum) for b in cycle.band_table()),
             domain_names=dict(cycle.domains.values_list("code", "name")),
         )
@@ -93,13 +133,12 @@ class CycleFacts:
 
 def _shared_content(submission: Submission, rating: Rating, facts: CycleFacts) -> dict:
     """The fields a letter and a summary both show."""
-    cycle = facts.cycle
     return {
         "ccg_name": submission.ccg.name,
         "ods_code": submission.ccg.ods_code,
-        "cycle_label": cycle.label,
-        "framework_name": cycle.framework_name,
-        "indicator_name": cycle.indicator_name,
+        "cycle_label": facts.cycle.label,
+        "framework_name": facts.letter.framework_name,
+        "indicator_name": facts.letter.indicator_name,
         "date": facts.letter_date,
         "scores": dict(rating.scores),
         "total": rating.total,
@@ -112,8 +151,8 @@ def _shared_content(submission: Submission, rating: Rating, facts: CycleFacts) -
 def letter_content(submission: Submission, rating: Rating, facts: CycleFacts) -> LetterContent:
     return LetterContent(
         **_shared_content(submission, rating, facts),
-        guidance_section=facts.cycle.guidance_section,
-        guidance_title=facts.cycle.guidance_title,
+        guidance_section=facts.letter.guidance_section,
+        guidance_title=facts.letter.guidance_title,
     )
 
 

@@ -43,13 +43,15 @@ from letters.models import (
     RenderRun,
 )
 from letters.selectors import (
+    FACT_FIELDS,
     CycleFacts,
+    LetterFacts,
     changed_inputs,
     content_for,
     current_document,
     current_ratings,
-    default_wording,
     inputs_of,
+    letter_settings,
 )
 from letters.wording import LetterWording, validate_wording
 
@@ -76,8 +78,10 @@ def _require_admin(actor) -> None:
 # --------------------------------------------------------------------------- wording
 
 
-def save_wording(cycle: Cycle, wording: LetterWording, *, letter_date: date, actor):
-    """Save a cycle's letter wording and date. Unknown placeholders are refused."""
+def save_wording(cycle: Cycle, wording: LetterWording, *, letter_date: date, actor, **facts: str):
+    """Save a cycle's letter wording, date and the facts it names (``FACT_FIELDS``: the
+    framework, indicator, guidance section and title; the cycle's own when not given).
+    Unknown placeholders are refused."""
     _require_admin(actor)
     problems = validate_wording(wording)
     if problems:
@@ -86,20 +90,31 @@ def save_wording(cycle: Cycle, wording: LetterWording, *, letter_date: date, act
             for field, names in problems.items()
         )
         raise LetterError(f"Unknown placeholders: {listed}.")
+    unknown = sorted(set(facts) - set(FACT_FIELDS))
+    if unknown:
+        raise TypeError(f"Unknown letter settings: {', '.join(unknown)}.")
+    current = letter_settings(cycle)
     settings_row, _ = LetterSettings.objects.update_or_create(
         cycle=cycle,
-        defaults={"wording": wording.as_dict(), "letter_date": letter_date, "updated_by": actor},
+        defaults={
+            "wording": wording.as_dict(),
+            "letter_date": letter_date,
+            "updated_by": actor,
+            **{name: facts.get(name) or getattr(current, name) for name in FACT_FIELDS},
+        },
     )
     return settings_row
 
 
 def ensure_settings(cycle: Cycle) -> LetterSettings:
-    """The cycle's letter settings, created from the seed wording the first time."""
+    """The cycle's letter settings, created from the defaults the first time."""
+    defaults = LetterFacts.defaults(cycle)
     settings_row, _ = LetterSettings.objects.get_or_create(
         cycle=cycle,
         defaults={
-            "wording": default_wording(cycle).as_dict(),
-            "letter_date": timezone.localdate(),
+            "wording": defaults.wording.as_dict(),
+            "letter_date": defaults.letter_date,
+            **{name: getattr(defaults, name) for name in FACT_FIELDS},
         },
     )
     return settings_row

@@ -156,14 +156,13 @@ class WordingView(CycleLettersMixin, FormView):
     form_class = WordingForm
 
     def get_initial(self):
-        wording, letter_date = selectors.wording_for(self.cycle)
-        return WordingForm.initial_from(wording, letter_date)
+        return WordingForm.initial_from(selectors.letter_settings(self.cycle))
 
     def form_valid(self, form):
         try:
             services.save_wording(
                 self.cycle, form.wording(), letter_date=form.cleaned_data["letter_date"],
-                actor=self.request.user,
+                actor=self.request.user, **form.facts(),
             )  # fmt: skip
         except (services.LetterError, TypeError, ValueError) as error:
             form.add_error(None, str(error))

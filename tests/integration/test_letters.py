@@ -99,6 +99,22 @@ def test_west_norfolk_2018_19_letter_reads_back_as_the_seed_letter(roles, ccg):
     assert root["/Lang"] == "en-GB"
     assert reader.metadata.title.startswith("NHS West Norfolk CCG")
     assert letter.pages == len(reader.pages) <= 2
+    tags = structure_tags(root["/StructTreeRoot"])
+    assert {"/Document", "/H1", "/Table", "/TH", "/TD", "/L", "/LI"} <= tags
+
+
+def structure_tags(node, found=None) -> set[str]:
+    """Every structure type (/P, /TH, ...) in a PDF's structure tree."""
+    found = set() if found is None else found
+    node = node.get_object()
+    if hasattr(node, "get"):
+        if node.get("/S"):
+            found.add(str(node["/S"]))
+        kids = node.get("/K")
+        for kid in kids if isinstance(kids, list) else [kids] if kids is not None else []:
+            if hasattr(kid, "get_object"):
+                structure_tags(kid, found)
+    return found
 
 
 def test_halton_2019_20_letter_is_green_without_the_amber_offer(roles, other_submission):
@@ -364,14 +380,17 @@ def test_an_edited_wording_reaches_the_next_letters_as_version_2(rated, roles, c
     url = reverse("letters:wording", args=[rated.cycle.slug])
     data = wording_post_data(client, url)
     data["supporting_items"] += "\nrun a webinar for {rating} CCGs of {cycle};"
+    data["guidance_section"] = "2.4.2"
 
     assert client.post(url, data).status_code == 302
     render_all(rated.cycle, roles.admin)
 
     letter = document(rated)
     assert letter.version == 2
-    assert letter.reason == "Changed since version 1: wording."
-    assert "run a webinar for Amber CCGs of 2019/20;" in pdf_text(read(letter))
+    assert letter.reason == "Changed since version 1: guidance section, wording."
+    text = pdf_text(read(letter))
+    assert "run a webinar for Amber CCGs of 2019/20;" in text
+    assert "Please see section 2.4.2 of the Guidance for CCGs" in text
 
 
 def test_every_beat_task_is_a_registered_task():
