@@ -25,6 +25,8 @@ def navigation(request):
             )
         if permissions.is_national_staff(user) and (cycle := current_cycle()) is not None:
             items.append(("Moderation", reverse("moderation:queue", kwargs={"cycle": cycle.slug})))
+        if user.has_perm("letters.view_own_letters") or user.has_perm("letters.manage_letters"):
+            items.append(("Letters", reverse("letters:home")))
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

@@ -99,7 +99,11 @@ class WordingForm(forms.Form):
                 self.fields[field.name] = forms.BooleanField(label=label, required=False)
             elif field.type == "int":
                 self.fields[field.name] = forms.IntegerField(
-                    label=label, help_text=help_text, min_value=0, max_value=20
+                    label=label,
+                    help_text=help_text,
+                    min_value=0,
+                    max_value=20,
+                    widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2"}),
                 )
             elif field.type.startswith("tuple"):
                 self.fields[field.name] = forms.CharField(
@@ -203,7 +207,9 @@ class ReleaseForm(forms.Form):
     release_time = forms.TimeField(
         label="Release time",
         help_text="24-hour clock, UK time, for example 09:00",
-        widget=forms.TextInput(attrs={"inputmode": "numeric", "autocomplete": "off"}),
+        widget=forms.TextInput(
+            attrs={"inputmode": "numeric", "autocomplete": "off", "class": "nhsuk-input--width-5"}
+        ),
         error_messages={
             "required": "Enter the release time",
             "invalid": "Enter the release time as hours and minutes, like 09:00",

@@ -27,6 +27,7 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.formats import date_format
 
 from accounts.models import CCGRole
 from assessment.models import Cycle
@@ -64,6 +65,11 @@ MAX_ATTEMPTS = 3
 # An e-mail claimed for sending this long ago, and never marked sent, may or may not have
 # gone: it is marked failed for the admin to check, never sent again automatically.
 SENDING_TIMEOUT = timedelta(minutes=15)
+
+
+def when_text(moment: datetime) -> str:
+    """1 December 2026 at 09:00 (UK time): the pages' style for a moment."""
+    return date_format(timezone.localtime(moment), r"j F Y \a\t H:i")
 
 
 class LetterError(Exception):
@@ -363,8 +369,7 @@ def schedule_release(cycle: Cycle, *, at: datetime, actor) -> int:
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
         if cycle.is_released(now):
             raise LetterError(
-                f"The letters of {cycle.label} were released on "
-                f"{timezone.localtime(cycle.released_at):%d %B %Y at %H:%M}."
+                f"The letters of {cycle.label} were released on {when_text(cycle.released_at)}."
             )
         problems = release_problems(cycle)
         if problems:

@@ -10,6 +10,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.defaultfilters import pluralize
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.functional import cached_property
@@ -147,7 +148,7 @@ class RunProgressView(RunMixin, View):
 class RetryRunView(RunMixin, View):
     def post(self, request, *args, **kwargs):
         count = services.retry_failed(self.run, actor=request.user)
-        messages.success(request, f"{count} failed {'job' if count == 1 else 'jobs'} queued again.")
+        messages.success(request, f"{count} failed job{pluralize(count)} queued again.")
         return redirect("letters:run", self.cycle.slug, self.run.pk)
 
 
@@ -233,10 +234,11 @@ class ReleaseView(CycleLettersMixin, FormView):
         except services.LetterError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)
-        when = timezone.localtime(Cycle.objects.get(pk=self.cycle.pk).released_at)
+        when = services.when_text(Cycle.objects.get(pk=self.cycle.pk).released_at)
         messages.success(
             self.request,
-            f"Release set for {when:%d %B %Y at %H:%M}. {added} e-mails are in the outbox.",
+            f"Release set for {when}. {added} e-mail{pluralize(added)} "
+            f"{'is' if added == 1 else 'are'} in the outbox.",
         )
         return redirect("letters:outbox", self.cycle.slug)
 
@@ -271,7 +273,7 @@ class OutboxView(CycleLettersMixin, PageView):
         except services.LetterError as error:
             messages.error(request, str(error))
         else:
-            messages.success(request, f"{count} e-mails queued for sending.")
+            messages.success(request, f"{count} e-mail{pluralize(count)} queued for sending.")
         return redirect("letters:outbox", self.cycle.slug)
 
 

@@ -22,6 +22,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -86,7 +87,9 @@ def submit_evidence(new_page, live_server, submission, lead):
 
 def finalise_rating(new_page, live_server, submission, first, second, scores):
     """Step 3: one moderator agrees the scores and proposes the rating, another confirms it."""
-    moderate = f"{live_server.url}/moderation/{submission.cycle.slug}/{submission.ccg.ods_code}/"
+    moderate = live_server.url + reverse(
+        "moderation:moderate", args=[submission.cycle.slug, submission.ccg.ods_code]
+    )
     page = new_page()
     sign_in(page, live_server, first.email)
     page.goto(moderate)
@@ -121,7 +124,7 @@ def test_letters_from_evidence_to_the_officers_download(
     # Step 4: the national admin renders every rated CCG's letter and summary.
     admin = new_page()
     sign_in(admin, live_server, roles.admin.email)
-    admin.goto(f"{live_server.url}/letters/{cycle.slug}/")
+    admin.goto(live_server.url + reverse("letters:cycle", args=[cycle.slug]))
     expect(admin.get_by_role("heading", level=1)).to_have_text(f"Outcome letters: {cycle.label}")
     row = admin.get_by_role("row", name=re.compile("NHS West Norfolk CCG"))
     expect(row).to_contain_text("9 Amber")
@@ -146,7 +149,7 @@ def test_letters_from_evidence_to_the_officers_download(
     assert_accessible(axe, admin, "letters-wording")
 
     # Step 5: released now, the e-mails wait in the outbox.
-    admin.goto(f"{live_server.url}/letters/{cycle.slug}/release/")
+    admin.goto(live_server.url + reverse("letters:release", args=[cycle.slug]))
     expect(admin.get_by_role("heading", level=1)).to_have_text("Release the letters")
     assert_accessible(axe, admin, "letters-release")
     now = timezone.localtime()
@@ -184,7 +187,7 @@ def test_letters_from_evidence_to_the_officers_download(
     # Step 6: West Norfolk's accountable officer downloads the letter.
     officer = new_page()
     sign_in(officer, live_server, roles.officer.email)
-    officer.goto(f"{live_server.url}/letters/")
+    officer.goto(live_server.url + reverse("letters:home"))
     expect(officer.get_by_role("heading", level=1)).to_have_text("Outcome letters")
     link = officer.get_by_role("link", name=re.compile("^Download the outcome letter"))
     expect(link).to_have_count(1)
@@ -209,7 +212,9 @@ def test_letters_from_evidence_to_the_officers_download(
     # Step 7: Halton's accountable officer may not have it.
     other = new_page()
     sign_in(other, live_server, roles.other_officer.email)
-    response = other.goto(f"{live_server.url}/letters/documents/{letter.pk}/")
+    download_url = reverse("letters:download", args=[letter.pk])
+    assert link.get_attribute("href") == download_url  # the officer's link, refused to Halton
+    response = other.goto(live_server.url + download_url)
     assert response.status == 404
     expect(other.get_by_role("heading", level=1)).to_have_text("Page not found")
     assert not Download.objects.filter(user=roles.other_officer).exists()

@@ -114,6 +114,10 @@ def test_navigation_shows_only_what_the_role_may_open(client, roles):
     client.force_login(roles.lead)
     page = client.get(reverse("home")).content.decode()
     assert "CCG register" not in page
+    assert reverse("letters:home") in page
+    for user in (roles.assessor, roles.moderator):
+        client.force_login(user)
+        assert reverse("letters:home") not in client.get(reverse("home")).content.decode()
     client.force_login(roles.admin)
     page = client.get(reverse("home")).content.decode()
     assert reverse("ccgs:register") in page
