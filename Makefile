@@ -60,6 +60,7 @@ test: install system-deps lint check-deploy
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/upload_memory.py
+	$(BIN)/python bench/letters.py
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet -o requirements/production.txt

@@ -8,7 +8,8 @@ before the clock starts; a run of letters only is started with ``start_run`` and
 until ``run_progress`` says it has finished. The letters are deleted (rows and files)
 between the two, so both really render. Then one figure for the summaries, 2 workers.
 The peak resident memory (VmHWM in /proc) of the worker's pool processes is read before
-the worker is stopped.
+the worker is stopped. Rendering is CPU-bound and these machines have 2 cores: anything
+else running (a test suite) slows it, so the CPU the rest of the machine used is printed.
 
 The worker runs the local settings (DEBUG off) rather than the test settings, which fix
 MEDIA_ROOT to .test-media: the PDFs go to a scratch folder, never next to the tests'.
@@ -36,7 +37,9 @@ RUN_TIMEOUT = 60.0
 
 
 def postgres(*command: str) -> None:
-    subprocess.run([*command, "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True)
+    """``createdb`` or ``dropdb`` of the scratch database (without "does not exist" notices)."""
+    env = {**os.environ, "PGOPTIONS": "-c client_min_messages=warning"}
+    subprocess.run([*command, "-h", "127.0.0.1", "-U", "postgres", DATABASE], check=True, env=env)
 
 
 def children_of(pid: int) -> list[int]:
@@ -59,6 +62,13 @@ def cpu_seconds(pid: int) -> float:
     stat = Path(f"/proc/{pid}/stat").read_text()
     fields = stat[stat.rindex(")") + 2 :].split()
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def machine_cpu() -> tuple[float, float]:
+    """(busy, all) CPU seconds of the whole machine since boot, from /proc/stat."""
+    ticks = [int(n) for n in Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:9]]
+    hz = os.sysconf("SC_CLK_TCK")
+    return (sum(ticks) - ticks[3] - ticks[4]) / hz, sum(ticks) / hz
 
 
 def vm_hwm_kib(pid: int) -> int:
@@ -85,11 +95,16 @@ class Worker:
             start_new_session=True,
         )  # fmt: skip
         deadline = started + START_TIMEOUT
-        while not app.control.ping(destination=[self.name], timeout=0.25):
-            if self.process.poll() is not None:
-                raise SystemExit(f"the worker exited ({self.process.returncode}):\n{self.tail()}")
-            if time.perf_counter() > deadline:
-                raise SystemExit(f"the worker did not answer a ping in {START_TIMEOUT:.0f} s")
+        try:
+            while not app.control.ping(destination=[self.name], timeout=0.25):
+                if self.process.poll() is not None:
+                    code = self.process.returncode
+                    raise SystemExit(f"the worker exited ({code}):\n{self.tail()}")
+                if time.perf_counter() > deadline:
+                    raise SystemExit(f"the worker did not answer a ping in {START_TIMEOUT:.0f} s")
+        except BaseException:
+            self.stop()
+            raise
         self.startup = time.perf_counter() - started
 
     def tail(self, lines: int = 30) -> str:
@@ -171,7 +186,7 @@ def timed_run(cycle, admin, kind: str, worker: Worker):
     from letters.selectors import run_progress
     from letters.services import start_run
 
-    cpu_before = worker.cpu()
+    cpu_before = (*worker.cpu(), *machine_cpu())
     started = time.perf_counter()
     run = start_run(cycle, actor=admin, kinds=(kind,), source="bench")
     first = None
@@ -181,7 +196,8 @@ def timed_run(cycle, admin, kind: str, worker: Worker):
         if first is None and progress.done + progress.failed:
             first = now - started
         if progress.finished:
-            cpu = tuple(b - a for a, b in zip(cpu_before, worker.cpu(), strict=True))
+            cpu_after = (*worker.cpu(), *machine_cpu())
+            cpu = tuple(b - a for a, b in zip(cpu_before, cpu_after, strict=True))
             return run, progress, now - started, first, cpu
         if now - started > RUN_TIMEOUT:
             raise SystemExit(f"the run was not finished after {RUN_TIMEOUT:.0f} s: {progress}")
@@ -197,9 +213,13 @@ def report(label: str, worker: Worker, progress, seconds: float, first: float, c
         f"in {seconds:.2f} s, {progress.rendered / seconds:.1f} per second "
         f"(first done after {first:.2f} s; worker start-up {worker.startup:.1f} s, not counted)"
     )
+    main_cpu, pool_cpu, busy, whole = cpu
     print(
-        f"    CPU during the run: pool processes {cpu[1]:.1f} s "
-        f"({cpu[1] / progress.rendered * 1000:.0f} ms each), worker main process {cpu[0]:.1f} s"
+        f"    CPU during the run: pool processes {pool_cpu:.1f} s "
+        f"({pool_cpu / progress.rendered * 1000:.0f} ms each), worker main process "
+        f"{main_cpu:.1f} s; the machine busy {busy:.1f} of {whole:.1f} CPU-seconds "
+        f"(everything else: PostgreSQL, Redis, this script, other users: "
+        f"{busy - pool_cpu - main_cpu:.1f} s)"
     )
     print(
         f"    peak RSS: pool processes {pool} MiB (max {max(pool_kib) / 1024:.0f} MiB), "
@@ -284,12 +304,14 @@ def main():
     finally:
         for worker in workers:
             worker.stop()
+        if "config.celery_app" in sys.modules:
+            sys.modules["config.celery_app"].app.control.purge()  # what a failed run left
         if "django" in sys.modules:
             from django.db import connections
 
             connections.close_all()
         shutil.rmtree(media, ignore_errors=True)
-        postgres("dropdb", "--if-exists")
+        postgres("dropdb", "--if-exists", "--force")
 
 
 if __name__ == "__main__":

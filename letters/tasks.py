@@ -11,11 +11,21 @@ The sweeper and the outbox run on Celery beat.
 import logging
 
 from celery import shared_task
+from celery.signals import worker_process_init
 from django.db import InterfaceError, OperationalError
 
 from letters import services
 
 log = logging.getLogger(__name__)
+
+
+@worker_process_init.connect
+def prepare_renderer(**kwargs) -> None:
+    """Import WeasyPrint and parse the letters' stylesheet and fonts when a worker process
+    starts (about a second), not inside the first letter it is given."""
+    from letters import rendering
+
+    rendering._stylesheet()
 
 
 @shared_task(
