@@ -364,9 +364,11 @@ def schedule_release(cycle: Cycle, *, at: datetime, actor) -> int:
     number of messages added.
     """
     _require_admin(actor)
-    now = timezone.now()
     with transaction.atomic():
         cycle = Cycle.objects.select_for_update().get(pk=cycle.pk)
+        # The clock is read under the lock: a release another admin committed while this one
+        # waited is then in the past, and refused.
+        now = timezone.now()
         if cycle.is_released(now):
             raise LetterError(
                 f"The letters of {cycle.label} were released on {when_text(cycle.released_at)}."
@@ -393,11 +395,12 @@ def _queue_messages(document: Document) -> int:
             document=document.supersedes_id, status=OutboxMessage.Status.PENDING
         ).delete()
     officers = people_of(document.submission, CCGRole.Role.ACCOUNTABLE_OFFICER)
-    created = OutboxMessage.objects.bulk_create(
+    before = OutboxMessage.objects.filter(document=document).count()
+    OutboxMessage.objects.bulk_create(
         [OutboxMessage(document=document, recipient=officer) for officer in officers],
-        ignore_conflicts=True,
+        ignore_conflicts=True,  # bulk_create then returns every row given, added or not
     )
-    return len(created)
+    return OutboxMessage.objects.filter(document=document).count() - before
 
 
 # --------------------------------------------------------------------------- outbox

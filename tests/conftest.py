@@ -12,7 +12,7 @@ from django.utils import timezone
 
 from accounts.models import CCGRole
 from assessment.services import SHIPPED_FRAMEWORKS, load_cycle
-from tests.factories import CCGFactory, CCGRoleFactory, UserFactory
+from tests.factories import CCGFactory, CCGRoleFactory, UserFactory, authenticator_app
 
 
 @pytest.fixture
@@ -59,6 +59,30 @@ def roles(db, ccg, other_ccg):
         admin=_person(is_national_admin=True, full_name="Priya Admin"),
         nobody=_person(full_name="No Role"),
     )
+
+
+@pytest.fixture(autouse=True)
+def force_login_verifies_the_second_factor(monkeypatch):
+    """``Client.force_login`` skips the password; for an assessor, moderator or admin it now
+    skips the second factor the same way, leaving the session as a real verification does
+    (a confirmed authenticator app, its id in the session). Tests of the second factor
+    itself sign in with the password form (tests/integration/test_mfa.py)."""
+    from django.test import Client
+    from django_otp import DEVICE_ID_SESSION_KEY
+
+    from accounts import mfa
+
+    real = Client.force_login
+
+    def force_login(self, user, backend=None):
+        real(self, user, backend)
+        if mfa.needs_multi_factor(user):
+            device = authenticator_app(user)
+            session = self.session
+            session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+            session.save()
+
+    monkeypatch.setattr(Client, "force_login", force_login)
 
 
 @pytest.fixture(autouse=True)

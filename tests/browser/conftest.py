@@ -11,7 +11,7 @@ import pytest
 from axe_playwright_python.sync_playwright import Axe
 from playwright.sync_api import sync_playwright
 
-from tests.factories import TEST_PASSWORD
+from tests.factories import TEST_PASSWORD, authenticator_app
 
 # Playwright's sync API runs an event loop in this thread; Django's async guard
 # would otherwise refuse the test's own database calls.
@@ -89,8 +89,24 @@ def assert_accessible(axe, page, name):
 
 
 def sign_in(page, live_server, email, password=TEST_PASSWORD):
+    """Sign in with the password and, for a user who needs it, a second factor: the user is
+    given an authenticator app (as if set up before) and signs in with a fresh backup code
+    (a code from the app could be refused as already used when the same person signs in
+    twice within 30 seconds). tests/browser/test_mfa.py drives the set-up with a real code."""
+    from accounts import mfa
+    from accounts.models import User
+
+    user = User.objects.get(email__iexact=email)
+    backup_code = None
+    if mfa.needs_multi_factor(user):
+        authenticator_app(user)
+        backup_code = mfa.new_backup_codes(user)[0]
     page.goto(f"{live_server.url}/sign-in/")
     page.get_by_label("Email address").fill(email)
     page.get_by_label("Password", exact=True).fill(password)
     with page.expect_navigation():
         page.get_by_role("button", name="Sign in").click()
+    if backup_code is not None and "/sign-in/code/" in page.url:
+        page.get_by_label("Code from your authenticator app, or a backup code").fill(backup_code)
+        with page.expect_navigation():
+            page.get_by_role("button", name="Continue").click()

@@ -71,3 +71,12 @@ class CCGRoleFactory(factory.django.DjangoModelFactory):
     user = factory.SubFactory(UserFactory)
     ccg = factory.SubFactory(CCGFactory)
     role = CCGRole.Role.LEAD
+
+
+def authenticator_app(user):
+    """The user's confirmed authenticator-app device (TOTP), made if they have none: the
+    state after setting one up."""
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    device = TOTPDevice.objects.filter(user=user, confirmed=True).first()
+    return device or TOTPDevice.objects.create(user=user, name="Authenticator app")

@@ -19,10 +19,10 @@ def sign_in(client, email, password=TEST_PASSWORD, ip="192.0.2.10"):
 
 
 def test_sign_in_with_email_in_any_case_lands_on_home(client, roles):
-    response = sign_in(client, roles.assessor.email.upper())
+    response = sign_in(client, roles.lead.email.upper())
     assert response.status_code == 302
     assert response["Location"] == reverse("home")
-    assert "Your assessments" in client.get(reverse("home")).content.decode()
+    assert "Evidence to submit" in client.get(reverse("home")).content.decode()
 
 
 def test_a_wrong_password_shows_the_error_summary_and_keeps_the_email(client, roles):

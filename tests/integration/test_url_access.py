@@ -46,6 +46,9 @@ ASSESSORS = answers(
     404, anonymous=302, assessor=200, unassigned_assessor=200, conflicted_assessor=200
 )
 NATIONAL_AND_ASSESSORS = ASSESSORS | {"moderator": 200, "admin": 200}
+NATIONAL_ROLES = answers(
+    302, assessor=200, unassigned_assessor=200, conflicted_assessor=200, moderator=200, admin=200
+)
 OWN_CCG = answers(404, anonymous=302, lead=200, officer=200, moderator=200, admin=200)
 REFUSED_EDIT = answers(
     404, anonymous=302, lead=302, officer=302, assessor=302, moderator=302, admin=302
@@ -61,6 +64,11 @@ EXPECTED: dict[str, dict[str, int]] = {
     "password_reset_done": EVERYONE,
     "password_reset_confirm": EVERYONE,  # an invalid link says so
     "password_reset_complete": EVERYONE,
+    # Multi-factor sign-in: the national roles' pages; others are sent home (a verified
+    # session is sent on from the code page too).
+    "mfa_setup": NATIONAL_ROLES,
+    "mfa_verify": answers(302),
+    "mfa_backup_codes": NATIONAL_ROLES,
     "accessibility": EVERYONE,
     "privacy": EVERYONE,
     "ccgs:register": NATIONAL,
