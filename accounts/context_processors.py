@@ -3,13 +3,17 @@
 from django.conf import settings
 from django.urls import reverse
 
-from accounts import permissions
+from accounts import mfa, permissions
 from assessment.selectors import current_cycle
 
 
 def navigation(request):
     user = getattr(request, "user", None)
     items = []
+    # Until the second factor is given, no page but the code's would open: no menu.
+    verified = getattr(user, "is_verified", lambda: False)
+    if user is not None and mfa.needs_multi_factor(user) and not verified():
+        user = None
     if user is not None and user.is_authenticated:
         items.append(("Home", reverse("home")))
         if permissions.is_assessor(user):

@@ -8,12 +8,15 @@ unless DEBUG is on.
 from __future__ import annotations
 
 import random
+from base64 import b32decode
 from dataclasses import dataclass
 from datetime import timedelta
 
 from django.db import transaction
 from django.utils import timezone
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
+from accounts import mfa
 from accounts.models import CCGRole, User
 from assessment.models import Cycle
 from assessment.services import SHIPPED_FRAMEWORKS, load_cycle
@@ -21,6 +24,10 @@ from ccgs.models import CCG
 from ccgs.services import SHIPPED_REGISTERS, import_register
 
 DEMO_PASSWORD = "demo-Engagement-2026"  # noqa: S105  (published demo credential, DEBUG only)
+# The demo's assessors, moderators and admin share one published authenticator-app key
+# (base32), so that anyone trying the demo can add it to an app, or ask
+# ``python manage.py demo_code EMAIL`` for the current code. DEBUG only, like the password.
+DEMO_APP_KEY = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 DEMO_CYCLE = "2019/20"
 
 
@@ -90,7 +97,11 @@ def seed_demo(log=print) -> None:
         log(_spread_submissions(cycle))
         log(_assign_demo_assessors(cycle))
         log(_assess_and_moderate(cycle))
-    log(f"Demo users (password {DEMO_PASSWORD}):")
+    log(
+        f"Demo users (password {DEMO_PASSWORD}; assessors, moderators and the admin then give "
+        f"a code: add the key {DEMO_APP_KEY} to an authenticator app, or run "
+        "`python manage.py demo_code EMAIL`):"
+    )
     for demo_user in DEMO_USERS:
         log(f"  {demo_user.email:<28} {demo_user.role_description}")
 
@@ -122,6 +133,12 @@ def _ensure_user(demo_user: DemoUser) -> User:
     ):
         for ccg in CCG.objects.filter(ods_code__in=codes):
             CCGRole.objects.get_or_create(user=user, ccg=ccg, role=role, cycle=None)
+    if mfa.needs_multi_factor(user):
+        TOTPDevice.objects.get_or_create(
+            user=user,
+            confirmed=True,
+            defaults={"name": mfa.APP_DEVICE, "key": b32decode(DEMO_APP_KEY).hex()},
+        )
     return user
 
 

@@ -48,6 +48,7 @@ def test_national_roles_must_set_up_an_app_before_any_page(client, roles, role):
     page = client.get(reverse("mfa_setup")).content.decode()
     assert "data:image/svg+xml" in page  # the QR code, inline (no request leaves the page)
     assert "otpauth" not in page  # the key is shown as text, the URI only inside the QR code
+    assert f'href="{reverse("assessment:cycle_list")}"' not in page  # no menu until verified
 
 
 @pytest.mark.parametrize("role", ["lead", "officer", "nobody"])

@@ -115,3 +115,29 @@ def test_seed_demo_creates_one_user_per_role_and_is_idempotent():
     from assessment.models import Cycle
 
     assert Cycle.objects.get(label="2019/20").phase == Cycle.Phase.SUBMISSION
+    # Each national demo user has one authenticator app, with the published demo key.
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    apps = TOTPDevice.objects.filter(confirmed=True)
+    assert sorted(apps.values_list("user__email", flat=True)) == [
+        "admin@example.com", "assessor2@example.com", "assessor@example.com",
+        "moderator2@example.com", "moderator@example.com",
+    ]  # fmt: skip
+
+
+@override_settings(DEBUG=True)
+def test_demo_code_prints_the_code_a_demo_app_would_show(capsys):
+    from django.core.management import call_command
+    from django_otp.oath import TOTP
+
+    from accounts.demo import DEMO_APP_KEY
+
+    seed_demo(log=lambda line: None)
+    call_command("demo_code", "admin@example.com")
+
+    from base64 import b32decode
+
+    printed = capsys.readouterr().out.strip()
+    now, before = TOTP(b32decode(DEMO_APP_KEY)), TOTP(b32decode(DEMO_APP_KEY))
+    before.time -= 30  # the 30-second step may have turned between the two readings
+    assert printed in {f"{now.token():06d}", f"{before.token():06d}"}
