@@ -141,3 +141,17 @@ def test_demo_code_prints_the_code_a_demo_app_would_show(capsys):
     now, before = TOTP(b32decode(DEMO_APP_KEY)), TOTP(b32decode(DEMO_APP_KEY))
     before.time -= 30  # the 30-second step may have turned between the two readings
     assert printed in {f"{now.token():06d}", f"{before.token():06d}"}
+
+
+def test_every_page_sends_a_strict_content_security_policy_and_frame_denial(client):
+    response = client.get(reverse("login"))
+    policy = response["Content-Security-Policy"]
+    directives = {part.split()[0]: part.split()[1:] for part in policy.split(";") if part.strip()}
+    assert directives["script-src"] == ["'self'"]
+    assert directives["style-src"] == ["'self'"]
+    assert directives["object-src"] == ["'none'"]
+    assert directives["frame-ancestors"] == ["'none'"]
+    assert "unsafe-inline" not in policy and "unsafe-eval" not in policy
+    assert response["X-Frame-Options"] == "DENY"
+    assert response["X-Content-Type-Options"] == "nosniff"
+    assert response["Referrer-Policy"] == "same-origin"

@@ -61,3 +61,36 @@ def test_s3_storage_by_configuration_is_private():
     assert found["OPTIONS"]["bucket_name"] == "evidence"
     assert found["OPTIONS"]["default_acl"] == "private"
     assert found["OPTIONS"]["querystring_auth"] is True
+
+
+def test_production_settings_insist_on_https_and_secure_cookies():
+    found = settings_with(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings.production",
+            "DJANGO_SECRET_KEY": "x" * 60,
+            "DATABASE_URL": "postgres://app@db:5432/app",
+            "CELERY_BROKER_URL": "redis://broker:6379/0",
+        },
+        "[settings.SECURE_SSL_REDIRECT, settings.SESSION_COOKIE_SECURE, "
+        "settings.CSRF_COOKIE_SECURE, settings.SESSION_COOKIE_HTTPONLY, "
+        "settings.SECURE_HSTS_SECONDS, settings.SECURE_HSTS_INCLUDE_SUBDOMAINS, "
+        "settings.X_FRAME_OPTIONS, settings.SECURE_CONTENT_TYPE_NOSNIFF, settings.DEBUG, "
+        "'accounts.middleware.RequireMultiFactorMiddleware' in settings.MIDDLEWARE]",
+    )
+    assert found == [True, True, True, True, 31536000, True, "DENY", True, False, True]
+
+
+def test_templates_carry_no_inline_script_or_style():
+    """The Content Security Policy allows neither; a template that had one would break."""
+    import re
+
+    inline_script = re.compile(r"<script(?![^>]*\bsrc=)[^>]*>", re.IGNORECASE)
+    style = re.compile(r"<style\b|\sstyle=\"|\son[a-z]+=\"", re.IGNORECASE)
+    offenders = []
+    for path in (ROOT / "templates").rglob("*.html"):
+        if path.parts[-2] == "letters" and path.name in {"letter.html", "summary.html"}:
+            continue  # printed by WeasyPrint, never served to a browser
+        text = path.read_text()
+        if inline_script.search(text) or style.search(text):
+            offenders.append(str(path.relative_to(ROOT)))
+    assert offenders == []
