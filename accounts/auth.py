@@ -24,3 +24,23 @@ class EmailAuthenticationForm(AuthenticationForm):
 
     def clean_username(self):
         return self.cleaned_data["username"].strip().lower()
+
+
+class MaximumLengthValidator:
+    """A password of at most ``max_length`` characters: a megabyte of password is not a
+    password, and hashing it is work for nobody's benefit."""
+
+    def __init__(self, max_length=128):
+        self.max_length = max_length
+
+    def validate(self, password, user=None):
+        if len(password) > self.max_length:
+            from django.core.exceptions import ValidationError
+
+            raise ValidationError(
+                f"Your password must be {self.max_length} characters or fewer.",
+                code="password_too_long",
+            )
+
+    def get_help_text(self):
+        return f"Your password must be {self.max_length} characters or fewer."

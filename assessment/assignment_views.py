@@ -13,7 +13,7 @@ import csv
 
 from django import forms
 from django.contrib import messages
-from django.http import HttpResponse
+from django.http import Http404, HttpResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -25,6 +25,7 @@ from assessment import assignments
 from assessment.models import Assignment, ConflictDeclaration, Cycle
 from assessment.selectors import current_cycle
 from ccgs.models import CCG, STP, Region
+from common.spreadsheet import protect
 from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence.models import Submission
 
@@ -244,10 +245,11 @@ class UnassignView(CycleMixin, PageView):
             Assignment.objects.select_related("submission__ccg", "assessor"),
             pk=self.kwargs["pk"],
             submission__cycle=self.cycle,
-            unassigned_at__isnull=True,
         )
 
     def get_context_data(self, **kwargs):
+        if self.assignment.unassigned_at is not None:
+            raise Http404("This assignment has ended.")
         return super().get_context_data(
             cycle=self.cycle,
             assignment=self.assignment,
@@ -259,8 +261,9 @@ class UnassignView(CycleMixin, PageView):
         )
 
     def post(self, request, *args, **kwargs):
+        # Posted twice, the second answer says the assessor was already unassigned.
         result = assignments.unassign(self.assignment, actor=request.user)
-        messages.success(request, result.message)
+        (messages.success if result.changed else messages.info)(request, result.message)
         return redirect(self.page_url())
 
 
@@ -283,21 +286,19 @@ class ExportView(CycleMixin, PageView):
             ccg = assignment.submission.ccg
             writer.writerow(
                 [
-                    ccg.ods_code,
-                    assignment.assessor.email,
-                    _safe_cell(ccg.name),
-                    _safe_cell(ccg.stp.region.name),
-                    _safe_cell(str(assignment.assessor)),
-                    assignment.method,
-                    timezone.localtime(assignment.assigned_at).isoformat(timespec="seconds"),
+                    protect(cell)
+                    for cell in (
+                        ccg.ods_code,
+                        assignment.assessor.email,
+                        ccg.name,
+                        ccg.stp.region.name,
+                        str(assignment.assessor),
+                        assignment.method,
+                        timezone.localtime(assignment.assigned_at).isoformat(timespec="seconds"),
+                    )
                 ]
             )
         return response
-
-
-def _safe_cell(text: str) -> str:
-    """Stop a spreadsheet reading a name as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 # --------------------------------------------------------------------------- assessor pages

@@ -32,6 +32,7 @@ from django.utils import timezone
 from assessment import allocation
 from assessment.models import Assessment, Assignment, ConflictDeclaration, Cycle
 from ccgs.models import CCG, RegisterEntry
+from common.spreadsheet import unprotect
 from evidence.models import Submission
 
 logger = logging.getLogger(__name__)
@@ -355,8 +356,8 @@ def import_assignments_csv(cycle: Cycle, file_text: str, *, actor) -> CsvReport:
     parsed = [
         (
             line,
-            row[columns["ods_code"]].strip().upper() if len(row) >= width else "",
-            row[columns["assessor_email"]].strip().lower() if len(row) >= width else "",
+            unprotect(row[columns["ods_code"]].strip()).upper() if len(row) >= width else "",
+            unprotect(row[columns["assessor_email"]].strip()).lower() if len(row) >= width else "",
             len(row) >= width,
         )
         for line, row in rows

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.functional import cached_property
 
 from assessment.audit import KINDS, audit_events
+from common.spreadsheet import protect
 from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence.models import Submission
 
@@ -27,11 +28,6 @@ class AuditFilterForm(forms.Form):
         widget=forms.CheckboxSelectMultiple,
         error_messages={"invalid_choice": "Select kinds of event from the list"},
     )
-
-
-def _safe_cell(text: str) -> str:
-    """Stop a spreadsheet reading a cell as a formula (CSV injection)."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@", "\t", "\r") else text
 
 
 class AuditView(ScopedPermissionRequiredMixin, PageView):
@@ -73,8 +69,8 @@ class AuditView(ScopedPermissionRequiredMixin, PageView):
                 [
                     timezone.localtime(event.at).isoformat(timespec="seconds"),
                     event.kind_label,
-                    _safe_cell(event.actor_name),
-                    _safe_cell(event.summary),
+                    protect(event.actor_name),
+                    protect(event.summary),
                 ]
             )
         return response

@@ -101,6 +101,9 @@ def set_agreed_score(
                 f"Domain {domain.code}: the agreed score {score} differs from an assessor's "
                 f"({', '.join(map(str, theirs))}), so give the reason."
             )
+        agreed = AgreedScore.objects.filter(moderation=moderation, domain=domain).first()
+        if agreed is not None and (agreed.score, agreed.reason) == (score, reason):
+            return agreed  # the same again (a form sent twice): nothing to record
         agreed, _ = AgreedScore.objects.update_or_create(
             moderation=moderation,
             domain=domain,

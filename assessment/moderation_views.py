@@ -2,6 +2,7 @@
 assessors side by side, agreed scores with reasons, propose, confirm or send back)."""
 
 from django.contrib import messages
+from django.db import transaction
 from django.shortcuts import get_object_or_404, redirect
 from django.urls import reverse
 from django.utils.functional import cached_property
@@ -132,7 +133,11 @@ class ModerationView(ScopedPermissionRequiredMixin, FormView):
         if action == "send_back":
             form = SendBackForm(self.request.POST)
             if not form.is_valid():
-                return self.render_to_response(self.get_context_data(send_back_form=form))
+                # The agreed scores are not what was posted: show them as saved, unbound.
+                agreed = self.form_class(initial=self.get_initial(), domains=self.domains)
+                return self.render_to_response(
+                    self.get_context_data(form=agreed, send_back_form=form)
+                )
             note = form.cleaned_data["comment"]
         try:
             result = services.apply_moderation_action(
@@ -147,14 +152,15 @@ class ModerationView(ScopedPermissionRequiredMixin, FormView):
 
     def form_valid(self, form):
         try:
-            for domain in self.domains:
-                services.set_agreed_score(
-                    self.moderation,
-                    domain,
-                    score=form.cleaned_data[f"score_{domain.code}"],
-                    reason=form.cleaned_data[f"reason_{domain.code}"],
-                    actor=self.request.user,
-                )
+            with transaction.atomic():  # all the domains' scores, or none of them
+                for domain in self.domains:
+                    services.set_agreed_score(
+                        self.moderation,
+                        domain,
+                        score=form.cleaned_data[f"score_{domain.code}"],
+                        reason=form.cleaned_data[f"reason_{domain.code}"],
+                        actor=self.request.user,
+                    )
         except services.ModerationError as error:
             form.add_error(None, str(error))
             return self.form_invalid(form)

@@ -71,10 +71,10 @@ def decide_review(review: ReviewRequest, *, scores: dict, reasons: str, actor) -
             .select_related("submission__cycle", "rating")
             .get(pk=review.pk)
         )
+        if not review.is_open:  # first: its reviewer has taken part by now
+            raise ReviewError("This review has already been decided.")
         if not actor.has_perm("assessment.decide_review", review):
             raise PermissionDenied("assessment.decide_review")
-        if not review.is_open:
-            raise ReviewError("This review has already been decided.")
         rating = record_rating(
             review.submission,
             scores,

@@ -134,6 +134,10 @@ def save_narrative(
         narrative = DomainNarrative.objects.filter(submission=submission, domain=domain).first()
         current_version = narrative.version if narrative else 0
         if current_version != expected_version:
+            if narrative is None:  # a version of a narrative never written: not a real form
+                raise SubmissionError(
+                    "This form is out of date: open the narrative again, then save your text."
+                )
             raise EditConflict(narrative)
         if narrative is None:
             narrative = DomainNarrative.objects.create(
@@ -148,6 +152,17 @@ def save_narrative(
             return narrative
         _event(submission, Kind.NARRATIVE_SAVED, actor, note=f"Domain {domain.code}")
         return narrative
+
+
+def _active_items(submission, criterion, description: str):
+    """The criterion's current items with this description: a repeat of the same link or
+    file (a form sent twice) is refused, not stored twice."""
+    return EvidenceItem.objects.filter(
+        submission=submission,
+        criterion=criterion,
+        removed_at__isnull=True,
+        description=description.strip(),
+    )
 
 
 def _check_room(submission, criterion) -> None:
@@ -169,6 +184,8 @@ def add_link(submission, criterion, *, url: str, description: str, actor) -> Evi
     with transaction.atomic():
         submission = _locked(submission)
         _require_can_add(actor, submission, criterion)
+        if _active_items(submission, criterion, description).filter(url=url).exists():
+            raise SubmissionError(f"{criterion.code} already has this link, with this description.")
         _check_room(submission, criterion)
         item = EvidenceItem.objects.create(
             submission=submission,
@@ -237,6 +254,14 @@ def add_file(submission, criterion, *, upload, description: str, actor) -> Evide
     with _files_removed_on_failure() as stored, transaction.atomic():
         submission = _locked(submission)
         _require_can_add(actor, submission, criterion)
+        if (
+            _active_items(submission, criterion, description)
+            .filter(revisions__sha256=checked.sha256)
+            .exists()
+        ):
+            raise SubmissionError(
+                f"{criterion.code} already has {checked.display_name}, with this description."
+            )
         _check_room(submission, criterion)
         item = EvidenceItem.objects.create(
             submission=submission,
@@ -265,6 +290,11 @@ def replace_file(item: EvidenceItem, *, upload, actor) -> EvidenceFile:
         if item.kind != EvidenceItem.Kind.FILE or item.removed_at is not None:
             raise SubmissionError(
                 "Only a file that is still part of the submission can be replaced."
+            )
+        current = item.revisions.order_by("-revision").first()
+        if current is not None and current.sha256 == checked.sha256:
+            raise SubmissionError(
+                f"{checked.display_name} is the same as the current version: nothing was replaced."
             )
         latest = item.revisions.aggregate(latest=Max("revision"))["latest"] or 0
         evidence_file = _store_revision(stored, item, upload, checked, latest + 1, actor)
@@ -343,6 +373,8 @@ def grant_extension(submission: Submission, *, until, reason: str, actor) -> Sub
     with transaction.atomic():
         submission = _locked(submission)
         _require(actor, "evidence.grant_extension", submission)
+        if (submission.extension_until, submission.extension_reason) == (until, reason.strip()):
+            return submission  # the same extension again (a form sent twice): nothing to record
         if until <= submission.cycle.submission_deadline:
             raise SubmissionError(
                 f"An extension must end after the deadline, "

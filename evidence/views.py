@@ -373,6 +373,27 @@ class RemoveItemView(ItemMixin, PageView):
     title = "Remove evidence"
 
     def post(self, request, *args, **kwargs):
+        removed = (
+            EvidenceItem.objects.filter(
+                pk=self.kwargs["item"], submission=self.submission, removed_at__isnull=False
+            )
+            .select_related("criterion__domain")
+            .first()
+        )
+        if removed is not None:  # removed already (the form sent twice): say so
+            messages.info(
+                request, f"This evidence has already been removed from {removed.criterion.code}."
+            )
+            return redirect(
+                reverse(
+                    "evidence:domain",
+                    kwargs={
+                        "cycle": self.kwargs["cycle"],
+                        "ods_code": self.kwargs["ods_code"],
+                        "domain": removed.criterion.domain.code,
+                    },
+                )
+            )
         try:
             services.remove_item(self.item, actor=request.user)
         except services.SubmissionError as error:

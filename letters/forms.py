@@ -75,26 +75,35 @@ class WordingForm(forms.Form):
 
     letter_date = DateInputField(label="Date on the letters", help_text="For example, 25 11 2020")
     framework_name = forms.CharField(
-        label="Framework", help_text="For example, NHS Oversight Framework", max_length=200
+        label="Framework",
+        help_text="For example, NHS Oversight Framework",
+        max_length=200,
+        error_messages={"required": "Enter the framework"},
     )
     indicator_name = forms.CharField(
         label="Indicator",
         help_text="For example, Patient and Community Engagement Indicator",
         max_length=200,
+        error_messages={"required": "Enter the indicator"},
     )
     guidance_section = forms.CharField(
         label="Guidance section that explains the scoring",
         help_text="For example, 2.4.1",
         max_length=20,
+        error_messages={"required": "Enter the guidance section that explains the scoring"},
     )
     guidance_title = forms.CharField(
-        label="Title of that guidance", help_text="For example, Guidance for CCGs", max_length=200
+        label="Title of that guidance",
+        help_text="For example, Guidance for CCGs",
+        max_length=200,
+        error_messages={"required": "Enter the title of that guidance"},
     )
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         for field in dataclasses.fields(LetterWording):
             label, help_text = _LABELS[field.name]
+            required = {"required": f"Enter {label[:1].lower()}{label[1:]}"}
             if field.type == "bool":
                 self.fields[field.name] = forms.BooleanField(label=label, required=False)
             elif field.type == "int":
@@ -104,6 +113,7 @@ class WordingForm(forms.Form):
                     min_value=0,
                     max_value=20,
                     widget=forms.NumberInput(attrs={"class": "nhsuk-input--width-2"}),
+                    error_messages=required,
                 )
             elif field.type.startswith("tuple"):
                 self.fields[field.name] = forms.CharField(
@@ -112,6 +122,7 @@ class WordingForm(forms.Form):
                     required=field.name in {"sender_lines", "supporting_items"},
                     max_length=_MAX_TEXT * 4,
                     widget=forms.Textarea(attrs={"rows": 5}),
+                    error_messages=required,
                 )
             else:
                 self.fields[field.name] = forms.CharField(
@@ -122,6 +133,7 @@ class WordingForm(forms.Form):
                     widget=forms.TextInput()
                     if field.name in _SHORT
                     else forms.Textarea(attrs={"rows": 3}),
+                    error_messages=required,
                 )
 
     @classmethod
@@ -178,9 +190,13 @@ class RunForm(forms.Form):
         help_text="For example, “Rating changed after review”. Optional for the first letters.",
         required=False,
         max_length=500,
+        error_messages={"max_length": "The reason must be 500 characters or fewer"},
     )
     ccgs = forms.MultipleChoiceField(required=False, widget=forms.CheckboxSelectMultiple)
-    scope = forms.ChoiceField(choices=[("all", "All"), ("selected", "Selected")])
+    scope = forms.ChoiceField(
+        choices=[("all", "All"), ("selected", "Selected")],
+        error_messages={"required": "Choose whether to render every CCG or the selected ones"},
+    )
     kinds = forms.ChoiceField(
         choices=[
             ("both", "Letters and summaries"),

@@ -109,6 +109,7 @@ AUTH_PASSWORD_VALIDATORS = [
     },
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
+    {"NAME": "accounts.auth.MaximumLengthValidator", "OPTIONS": {"max_length": 128}},
 ]
 PASSWORD_RESET_TIMEOUT = 60 * 60  # one hour: a reset link is a credential.
 
