@@ -16,7 +16,6 @@ import hashlib
 import os
 import socket
 import subprocess
-import sys
 import threading
 import time
 from contextlib import contextmanager, suppress
@@ -44,6 +43,7 @@ from letters import services
 from letters.models import Document, RenderJob
 from letters.selectors import run_progress
 from tests.factories import CCGFactory, STPFactory
+from tests.integration import test_letters_worker as letters_worker
 from tests.integration.conftest import wait_for
 from tests.integration.test_letters_worker import rate_every_submission, settle, stop
 
@@ -129,23 +129,8 @@ def celery_broker(url: str):
 
 
 def start_worker_process(broker_url: str, media_root: Path, log) -> subprocess.Popen:
-    """As ``test_letters_worker.start_worker_process``, on the given broker, its log kept."""
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings.test",
-        "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        "CELERY_BROKER_URL": broker_url,
-        "DJANGO_MEDIA_ROOT": str(media_root),
-    }
-    command = [
-        sys.executable, "-m", "celery", "-A", "config", "worker", "--pool", "prefork",
-        "--concurrency", "2", "--without-gossip", "--without-mingle", "--without-heartbeat",
-        "--loglevel", "WARNING",
-    ]  # fmt: skip
-    return subprocess.Popen(  # noqa: S603  (fixed local command)
-        command, cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=log,
-    )  # fmt: skip
+    """``test_letters_worker.start_worker_process`` on the given broker, its log kept."""
+    return letters_worker.start_worker_process(media_root, broker_url=broker_url, log=log)
 
 
 def test_redis_restarted_mid_run_loses_and_duplicates_nothing(roles, settings, cycle, tmp_path):

@@ -59,12 +59,16 @@ def test_a_run_is_rendered_by_a_real_worker(worker, roles, submission, other_sub
     assert (progress.rendered, progress.failed) == (4, 0)  # 2 CCGs x letter and summary
 
 
-def start_worker_process(media_root: Path) -> subprocess.Popen:
+def start_worker_process(
+    media_root: Path, *, broker_url: str | None = None, log=subprocess.PIPE
+) -> subprocess.Popen:
+    """A worker as deployed (prefork, two children) on the test database, in its own
+    process group (so that it can be killed whole), on the test broker or ``broker_url``."""
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings.test",
         "DATABASE_URL": f"postgres://postgres@127.0.0.1:5432/{connection.settings_dict['NAME']}",
-        "CELERY_BROKER_URL": settings.CELERY_BROKER_URL,
+        "CELERY_BROKER_URL": broker_url or settings.CELERY_BROKER_URL,
         "DJANGO_MEDIA_ROOT": str(media_root),
     }
     command = [
@@ -74,7 +78,7 @@ def start_worker_process(media_root: Path) -> subprocess.Popen:
     ]  # fmt: skip
     return subprocess.Popen(  # noqa: S603  (fixed local command)
         command, cwd=ROOT, env=env, start_new_session=True,
-        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
+        stdout=subprocess.DEVNULL, stderr=log,
     )  # fmt: skip
 
 
