@@ -18,6 +18,10 @@ urlpatterns = [
     path("insight/", include("assessment.insight_urls")),
     path("audit/", include("assessment.audit_urls")),
     path("letters/", include("letters.urls")),
+    path("results/", include("results.urls")),
+    path("good-practice/", include("library.urls")),
+    path("improvement-support/", include("support.urls")),
+    path("api/v1/", include("api.urls")),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -37,12 +37,18 @@ INSTALLED_APPS = [
     "django_otp",
     "django_otp.plugins.otp_totp",
     "django_otp.plugins.otp_static",
+    "rest_framework",
+    "drf_spectacular",
     "common",
     "accounts",
     "ccgs",
     "assessment",
     "evidence",
     "letters",
+    "results",
+    "library",
+    "support",
+    "api",
 ]
 
 MIDDLEWARE = [

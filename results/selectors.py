@@ -1,0 +1,116 @@
+"""The published results: the final ratings in force of the released cycles.
+
+Everything that shows results outside the national team (the exports, the API, the CCG
+history page, the good-practice library) reads them through ``released_ratings`` or
+``result_rows``, and so cannot show a rating of a cycle before ``Cycle.released_at``
+(``Cycle.is_released`` is the same test for one cycle). The national dashboard may read a
+cycle's ratings before release (``final_ratings``): moderators and admins see them as they
+are made.
+
+A result row names the CCG, its STP and its region as they were on the register of the
+cycle's April (``RegisterEntry`` of ``cycle.register_year``), falling back to the CCG's
+latest register entry when the CCG was not on that list (an imported result of a CCG the
+register does not list that year).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from django.db.models import F, OuterRef, QuerySet, Subquery
+from django.db.models.functions import Coalesce
+from django.utils import timezone
+
+from assessment.models import Cycle, Rating
+from assessment.scoring import DOMAIN_CODES
+from ccgs.models import RegisterEntry
+
+# The columns of a published export, in order (CSV header, XLSX header, JSON keys).
+COLUMNS = (
+    "cycle", "ods_code", "ccg_name", "stp", "region", *DOMAIN_CODES, "total", "ragg",
+)  # fmt: skip
+
+
+def released_cycles(now=None) -> QuerySet[Cycle]:
+    """The cycles whose ratings are public, newest first."""
+    return Cycle.objects.filter(released_at__lte=now or timezone.now()).order_by("-label")
+
+
+def final_ratings() -> QuerySet[Rating]:
+    """The rating in force of every rated submission: the tip of each ``supersedes`` chain."""
+    return Rating.objects.filter(superseded_by__isnull=True)
+
+
+def released_ratings(now=None) -> QuerySet[Rating]:
+    """The ratings in force of the released cycles, and nothing else."""
+    return final_ratings().filter(submission__cycle__released_at__lte=now or timezone.now())
+
+
+def with_register_names(ratings: QuerySet[Rating]) -> QuerySet[Rating]:
+    """Annotate each rating with its CCG's name, STP and region on the cycle's register
+    (``ccg_name``, ``stp_name``, ``region_name``), the cycle label and the ODS code."""
+    entry = RegisterEntry.objects.filter(
+        ccg=OuterRef("submission__ccg"), year=OuterRef("submission__cycle__register_year")
+    )
+    return ratings.annotate(
+        cycle_label=F("submission__cycle__label"),
+        ods_code=F("submission__ccg__ods_code"),
+        ccg_name=Coalesce(Subquery(entry.values("name")[:1]), F("submission__ccg__name")),
+        stp_name=Coalesce(Subquery(entry.values("stp__name")[:1]), F("submission__ccg__stp__name")),
+        region_name=Coalesce(
+            Subquery(entry.values("stp__region__name")[:1]), F("submission__ccg__stp__region__name")
+        ),
+    )
+
+
+@dataclass(frozen=True)
+class ResultRow:
+    """One CCG's published result of one cycle, as the exports and the API give it."""
+
+    cycle: str
+    ods_code: str
+    ccg_name: str
+    stp: str
+    region: str
+    scores: dict[str, int]
+    total: int
+    ragg: str
+    band_code: str
+    source: str
+
+    @classmethod
+    def of(cls, rating: Rating) -> ResultRow:
+        return cls(
+            cycle=rating.cycle_label,
+            ods_code=rating.ods_code,
+            ccg_name=rating.ccg_name,
+            stp=rating.stp_name,
+            region=rating.region_name,
+            scores={code: rating.scores[code] for code in DOMAIN_CODES},
+            total=rating.total,
+            ragg=rating.band_label,
+            band_code=rating.band_code,
+            source=rating.source,
+        )
+
+    def values(self) -> tuple:
+        """The row in ``COLUMNS`` order."""
+        return (
+            self.cycle, self.ods_code, self.ccg_name, self.stp, self.region,
+            *(self.scores[code] for code in DOMAIN_CODES), self.total, self.ragg,
+        )  # fmt: skip
+
+    def as_dict(self) -> dict:
+        return dict(zip(COLUMNS, self.values(), strict=True))
+
+
+def result_rows(cycle: Cycle, *, released_only: bool = True) -> list[ResultRow]:
+    """A cycle's results, one row per rated CCG, by CCG name (one query).
+
+    Empty for a cycle not yet released unless ``released_only`` is False (the national
+    team's own views)."""
+    ratings = released_ratings() if released_only else final_ratings()
+    ratings = with_register_names(ratings.filter(submission__cycle=cycle)).order_by(
+        "ccg_name", "ods_code"
+    )
+    return [ResultRow.of(rating) for rating in ratings]
