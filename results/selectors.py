@@ -114,3 +114,25 @@ def result_rows(cycle: Cycle, *, released_only: bool = True) -> list[ResultRow]:
         "ccg_name", "ods_code"
     )
     return [ResultRow.of(rating) for rating in ratings]
+
+
+def ccg_lineage(ccg) -> list:
+    """The CCG and every CCG that merged into it, directly or through a chain of mergers
+    (predecessors of predecessors), the CCG itself first, then by name (two queries)."""
+    from ccgs.models import CCG
+
+    into: dict[int, list[int]] = {}
+    for pk, successor in CCG.objects.filter(successor__isnull=False).values_list(
+        "pk", "successor_id"
+    ):
+        into.setdefault(successor, []).append(pk)
+    found: list[int] = []
+    waiting = list(into.get(ccg.pk, []))
+    while waiting:
+        pk = waiting.pop()
+        if pk in found or pk == ccg.pk:  # a cycle of successors would be a data error
+            continue
+        found.append(pk)
+        waiting.extend(into.get(pk, []))
+    predecessors = CCG.objects.filter(pk__in=found).select_related("successor").order_by("name")
+    return [ccg, *predecessors]
