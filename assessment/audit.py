@@ -39,6 +39,7 @@ KINDS: tuple[tuple[str, str], ...] = (
     ("rating", "Final rating"),
     ("review", "Review"),
     ("letter", "Outcome letter"),
+    ("support", "Improvement support"),
 )
 KIND_LABELS = dict(KINDS)
 KIND_ORDER = {kind: index for index, (kind, _) in enumerate(KINDS)}
@@ -237,6 +238,30 @@ def _letter_events(submission: Submission) -> Iterable[AuditEvent]:
         )  # fmt: skip
 
 
+def _support_events(submission: Submission) -> Iterable[AuditEvent]:
+    """The one-to-one improvement session: each change of its status, and its notices
+    e-mailed (sent or failed) to the CCG's accountable officers and leads."""
+    from letters.models import OutboxMessage
+    from support.models import SessionEvent
+
+    for event in SessionEvent.objects.filter(session__submission=submission).select_related(
+        "actor"
+    ):
+        text = f"Improvement session {event.get_to_status_display().lower()}"
+        if event.from_status:
+            text += f" (was {event.get_from_status_display().lower()})"
+        yield _event(event.at, "support", event.actor, _with(text, event.note), event.pk)
+    for message in OutboxMessage.objects.filter(
+        kind=OutboxMessage.Kind.NOTICE, submission=submission, status__in=["sent", "failed"]
+    ).select_related("recipient"):
+        what = f"Notice “{message.subject}” e-mailed to {message.recipient.email}"
+        if message.status == "sent":
+            yield _event(message.sent_at, "support", None, what, message.pk)
+        else:
+            yield _event(message.updated_at, "support", None,
+                         _with(f"{what}: failed", message.error), message.pk)  # fmt: skip
+
+
 SOURCES = {
     "submission": _submission_events,
     "assignment": _assignment_events,
@@ -247,6 +272,7 @@ SOURCES = {
     "rating": _rating_events,
     "review": _review_events,
     "letter": _letter_events,
+    "support": _support_events,
 }
 
 

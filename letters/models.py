@@ -9,7 +9,10 @@ the bulk render runs that make them, the release e-mails and the download receip
   never updated once written, except nothing: a change of inputs is a new version.
 * ``RenderRun`` and ``RenderJob``: a bulk render of a cycle (or a selection), one job row
   per CCG and kind; progress is counted from the job rows, in PostgreSQL, not from Celery.
-* ``OutboxMessage``: the release e-mail of one letter to one accountable officer.
+* ``OutboxMessage``: an e-mail waiting to go: the release e-mail of one letter to one
+  accountable officer (kind letter), or a plain notice about one CCG's submission
+  (kind notice: its subject and body stored as they will go, no attachment; the
+  improvement-support session updates are such notices).
 * ``Download``: a receipt for every download of a document.
 
 Every state change is written by ``letters.services``.
@@ -164,7 +167,14 @@ class RenderJob(models.Model):
 
 
 class OutboxMessage(models.Model):
-    """The e-mail that sends one letter to one accountable officer on release."""
+    """One e-mail to one person: a letter's release e-mail (``document`` attached), or a notice
+    (``subject`` and ``body`` as they will go, about ``submission``'s CCG, no attachment).
+    ``key`` names what a notice is about (e.g. ``support-event:12``): one notice per key and
+    recipient, so a repeated update never queues the same notice twice."""
+
+    class Kind(models.TextChoices):
+        LETTER = "letter", "Outcome letter"
+        NOTICE = "notice", "Notice"
 
     class Status(models.TextChoices):
         PENDING = "pending", "Waiting for release"
@@ -173,7 +183,21 @@ class OutboxMessage(models.Model):
         SENT = "sent", "Sent"
         FAILED = "failed", "Failed"
 
-    document = models.ForeignKey(Document, on_delete=models.PROTECT, related_name="messages")
+    kind = models.CharField(max_length=16, choices=Kind.choices, default=Kind.LETTER)
+    document = models.ForeignKey(
+        Document, on_delete=models.PROTECT, null=True, blank=True, related_name="messages"
+    )
+    # A notice's CCG and cycle (a letter's are its document's).
+    submission = models.ForeignKey(
+        "evidence.Submission",
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="notices",
+    )
+    subject = models.CharField(max_length=300, blank=True)
+    body = models.TextField(blank=True)
+    key = models.CharField(max_length=100, blank=True)
     recipient = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="letter_messages"
     )
@@ -192,10 +216,33 @@ class OutboxMessage(models.Model):
             models.UniqueConstraint(
                 fields=["document", "recipient"], name="one_message_per_letter_and_officer"
             ),
+            models.UniqueConstraint(
+                fields=["key", "recipient"],
+                condition=models.Q(kind="notice"),
+                name="one_notice_per_key_and_recipient",
+            ),
+            # A letter has its document; a notice has its CCG, a subject and a key instead.
+            models.CheckConstraint(
+                condition=(
+                    models.Q(kind="letter", document__isnull=False, submission__isnull=True)
+                    | (
+                        models.Q(kind="notice", document__isnull=True, submission__isnull=False)
+                        & ~models.Q(subject="")
+                        & ~models.Q(key="")
+                    )
+                ),
+                name="outbox_letter_or_notice",
+            ),
         ]
 
     def __str__(self):
-        return f"{self.document} to {self.recipient}: {self.status}"
+        what = self.document if self.kind == self.Kind.LETTER else f"Notice {self.subject!r}"
+        return f"{what} to {self.recipient}: {self.status}"
+
+    @property
+    def about(self):
+        """The submission the message is about (its CCG and cycle)."""
+        return self.document.submission if self.kind == self.Kind.LETTER else self.submission
 
 
 class Download(models.Model):

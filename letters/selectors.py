@@ -17,6 +17,7 @@ from collections import Counter
 from dataclasses import dataclass
 
 from django.db.models import Count, Exists, OuterRef, Q
+from django.db.models.functions import Coalesce
 from django.utils import timezone
 
 from accounts.models import CCGRole
@@ -382,17 +383,25 @@ def documents_for_officer(user):
     )
 
 
+def messages_of_cycle(cycle: Cycle) -> Q:
+    """The outbox of a cycle: its letters' e-mails and its notices."""
+    return Q(document__submission__cycle=cycle) | Q(submission__cycle=cycle)
+
+
 def outbox(cycle: Cycle):
+    """The cycle's e-mails by CCG (a notice's CCG is its own, a letter's its document's),
+    recipient, then letters (by version) before notices (oldest first)."""
     return (
-        OutboxMessage.objects.filter(document__submission__cycle=cycle)
-        .select_related("document__submission__ccg", "recipient")
-        .order_by("document__submission__ccg__name", "recipient__email", "document__version")
+        OutboxMessage.objects.filter(messages_of_cycle(cycle))
+        .select_related("document__submission__ccg", "submission__ccg", "recipient")
+        .annotate(ccg_name=Coalesce("document__submission__ccg__name", "submission__ccg__name"))
+        .order_by("ccg_name", "recipient__email", "kind", "document__version", "created_at", "pk")
     )
 
 
 def outbox_counts(cycle: Cycle) -> dict[str, int]:
     counts = dict(
-        OutboxMessage.objects.filter(document__submission__cycle=cycle)
+        OutboxMessage.objects.filter(messages_of_cycle(cycle))
         .values_list("status")
         .annotate(n=Count("pk"))
     )

@@ -1,5 +1,5 @@
 """Writes of the letters: wording, bulk render runs and their jobs, documents and their
-versions, release, the outbox of release e-mails, and download receipts.
+versions, release, the outbox of release e-mails and notices, and download receipts.
 
 Rendering is exactly once per set of inputs. ``render_job`` runs under the job's row lock
 and ``produce_document`` under the submission's, so two deliveries of the same job (a
@@ -25,6 +25,7 @@ from django.core.exceptions import PermissionDenied
 from django.core.files.base import ContentFile
 from django.core.mail import EmailMessage
 from django.db import transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.formats import date_format
@@ -53,6 +54,7 @@ from letters.selectors import (
     current_ratings,
     inputs_of,
     letter_settings,
+    messages_of_cycle,
 )
 from letters.wording import LetterWording, validate_wording
 
@@ -435,8 +437,8 @@ def send_pending(cycle: Cycle, *, actor=None, include_failed: bool = False) -> i
         statuses.append(OutboxMessage.Status.FAILED)
     with transaction.atomic():
         ids = list(
-            OutboxMessage.objects.select_for_update()
-            .filter(document__submission__cycle=cycle, status__in=statuses)
+            OutboxMessage.objects.select_for_update(of=("self",))
+            .filter(messages_of_cycle(cycle), status__in=statuses)
             .values_list("pk", flat=True)
         )
         OutboxMessage.objects.filter(pk__in=ids).update(
@@ -457,13 +459,56 @@ def send_due_messages(now: datetime | None = None) -> int:
         error="Interrupted while sending: check with the recipient before sending again.",
     )
     ids = list(
-        OutboxMessage.objects.filter(
-            status=OutboxMessage.Status.PENDING,
-            document__submission__cycle__released_at__lte=now,
-        ).values_list("pk", flat=True)
+        OutboxMessage.objects.filter(status=OutboxMessage.Status.PENDING)
+        .filter(
+            Q(document__submission__cycle__released_at__lte=now)
+            | Q(submission__cycle__released_at__lte=now)
+        )
+        .values_list("pk", flat=True)
     )
     _enqueue_messages(ids)
     return len(ids)
+
+
+def queue_notices(submission: Submission, recipients, *, key: str, subject: str, body: str):
+    """A plain notice about ``submission``'s CCG to each of ``recipients`` (once per ``key``
+    and recipient), sent by the outbox's sender like the letters, without an attachment.
+
+    Side effects: one pending ``OutboxMessage`` (kind notice) per recipient not already
+    given this key's notice; once the transaction commits, each is queued for sending (the
+    beat's ``send_due_messages`` sends any left waiting). Returns the new messages' ids.
+    Notices of a cycle not yet released wait for the release, as its letters do.
+    """
+    before = set(
+        OutboxMessage.objects.filter(kind=OutboxMessage.Kind.NOTICE, key=key).values_list(
+            "pk", flat=True
+        )
+    )
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=OutboxMessage.Kind.NOTICE,
+                submission=submission,
+                recipient=person,
+                key=key,
+                subject=subject[:300],
+                body=body,
+            )
+            for person in recipients
+        ],
+        ignore_conflicts=True,  # one per key and recipient (the database's constraint)
+    )
+    ids = sorted(
+        set(
+            OutboxMessage.objects.filter(kind=OutboxMessage.Kind.NOTICE, key=key).values_list(
+                "pk", flat=True
+            )
+        )
+        - before
+    )
+    if ids and submission.cycle.is_released():
+        transaction.on_commit(lambda: _enqueue_messages(ids))
+    return ids
 
 
 def _enqueue_messages(ids: Sequence[int]) -> None:
@@ -474,7 +519,12 @@ def _enqueue_messages(ids: Sequence[int]) -> None:
 
 
 def message_email(message: OutboxMessage) -> EmailMessage:
-    """The e-mail as it will go: subject, body and the letter attached."""
+    """The e-mail as it will go: subject, body and the letter attached (a notice: its stored
+    subject and body, nothing attached)."""
+    if message.kind == OutboxMessage.Kind.NOTICE:
+        return EmailMessage(
+            subject=message.subject, body=message.body, to=[message.recipient.email]
+        )
     document = message.document
     submission = document.submission
     context = {
@@ -495,17 +545,18 @@ def message_email(message: OutboxMessage) -> EmailMessage:
 
 
 def send_message(message_id: int) -> bool:
-    """Send one release e-mail, at most once: claimed (status sending) and committed before
-    the SMTP conversation, marked sent or failed after it. Returns True if it went now."""
+    """Send one e-mail of the outbox (a letter or a notice), at most once: claimed (status
+    sending) and committed before the SMTP conversation, marked sent or failed after it.
+    Returns True if it went now."""
     with transaction.atomic():
         message = (
             OutboxMessage.objects.select_for_update(of=("self",))
-            .select_related("document__submission__ccg", "document__submission__cycle")
+            .select_related("document__submission__cycle", "submission__cycle")
             .get(pk=message_id)
         )
         if message.status != OutboxMessage.Status.PENDING:
             return False
-        if not message.document.submission.cycle.is_released():
+        if not message.about.cycle.is_released():
             return False
         message.status = OutboxMessage.Status.SENDING
         message.save(update_fields=["status", "updated_at"])
@@ -514,14 +565,15 @@ def send_message(message_id: int) -> bool:
     ).get(pk=message_id)
     email = message_email(message)
     try:
-        with message.document.file.open("rb") as pdf:
-            email.attach(message.document.filename, pdf.read(), "application/pdf")
+        if message.kind == OutboxMessage.Kind.LETTER:
+            with message.document.file.open("rb") as pdf:
+                email.attach(message.document.filename, pdf.read(), "application/pdf")
         email.send()
     except Exception as error:  # any failure is the admin's to see, and to retry
         OutboxMessage.objects.filter(pk=message_id).update(
             status=OutboxMessage.Status.FAILED, error=str(error)[:2000] or type(error).__name__
         )
-        log.warning("Letter e-mail %s failed: %s", message_id, error)
+        log.warning("Outbox e-mail %s failed: %s", message_id, error)
         return False
     OutboxMessage.objects.filter(pk=message_id).update(
         status=OutboxMessage.Status.SENT, sent_at=timezone.now(), error=""

@@ -8,6 +8,7 @@ Every page asks ``accounts.permissions``; everything outside a user's scope is a
 from __future__ import annotations
 
 from django.contrib import messages
+from django.db.models import Q
 from django.http import FileResponse, Http404, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect
 from django.template.defaultfilters import pluralize
@@ -24,6 +25,7 @@ from evidence.models import Submission
 from letters import rendering, selectors, services
 from letters.forms import ReleaseForm, RunForm, WordingForm, placeholder_help
 from letters.models import Document, DocumentKind, OutboxMessage, RenderRun
+from support import selectors as support_selectors
 
 
 class CycleLettersMixin(ScopedPermissionRequiredMixin):
@@ -47,7 +49,8 @@ class CycleLettersMixin(ScopedPermissionRequiredMixin):
 
 
 class LettersHomeView(ScopedPermissionRequiredMixin, PageView):
-    """``/letters/``: the user's released documents, and for an admin the cycles."""
+    """``/letters/``: the user's released documents and their CCGs' improvement sessions,
+    and for an admin the cycles."""
 
     permission_required = "letters.view_own_letters"
     template_name = "letters/pages/home.html"
@@ -60,6 +63,7 @@ class LettersHomeView(ScopedPermissionRequiredMixin, PageView):
         user = self.request.user
         return super().get_context_data(
             documents=list(selectors.documents_for_officer(user)),
+            support_sessions=support_selectors.sessions_for_ccg_people(user),
             cycles=Cycle.objects.all() if user.has_perm("letters.manage_letters") else [],
             breadcrumbs=[("Home", reverse("home")), ("Outcome letters", "")],
             **kwargs,
@@ -285,10 +289,9 @@ class MessageView(CycleLettersMixin, PageView):
         return get_object_or_404(
             OutboxMessage.objects.select_related(
                 "document__submission__ccg", "document__submission__cycle", "document__rating",
-                "recipient",
-            ),
+                "submission__ccg", "recipient",
+            ).filter(Q(document__submission__cycle=self.cycle) | Q(submission__cycle=self.cycle)),
             pk=self.kwargs["pk"],
-            document__submission__cycle=self.cycle,
         )  # fmt: skip
 
     def get_context_data(self, **kwargs):

@@ -191,7 +191,7 @@ def test_letters_from_evidence_to_the_officers_download(
     expect(officer.get_by_role("heading", level=1)).to_have_text("Outcome letters")
     link = officer.get_by_role("link", name=re.compile("^Download the outcome letter"))
     expect(link).to_have_count(1)
-    expect(officer.get_by_role("table")).not_to_contain_text("NHS Halton CCG")
+    expect(officer.get_by_role("main")).not_to_contain_text("NHS Halton CCG")
     assert_accessible(axe, officer, "letters-officer-home")
     with officer.expect_download() as download_info:
         link.click()

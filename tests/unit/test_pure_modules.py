@@ -14,6 +14,7 @@ PURE_MODULES = [
     "evidence.filecheck",
     "common.charts",
     "letters.wording",
+    "support.workflow",
     "ccgs.mergers",
     "ccgs.register_file",
 ]
