@@ -36,7 +36,8 @@ class DomainAssessmentForm(forms.Form):
     )
     good_practice = forms.CharField(
         label="Examples of good practice",
-        help_text="Anything other CCGs could learn from.",
+        help_text="Anything other CCGs could learn from. A moderator may publish it in the "
+        "good-practice library, edited and without the CCG's name unless it agrees.",
         widget=forms.Textarea(attrs={"rows": 3}),
         max_length=5000,
         required=False,
