@@ -10,7 +10,7 @@ from __future__ import annotations
 import random
 from base64 import b32decode
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.db import transaction
 from django.utils import timezone
@@ -97,6 +97,7 @@ def seed_demo(log=print) -> None:
         log(_spread_submissions(cycle))
         log(_assign_demo_assessors(cycle))
         log(_assess_and_moderate(cycle))
+        log(_import_demo_history())
     log(
         f"Demo users (password {DEMO_PASSWORD}; assessors, moderators and the admin then give "
         f"a code: add the key {DEMO_APP_KEY} to an authenticator app, or run "
@@ -302,3 +303,39 @@ def _assess_and_moderate(cycle: Cycle) -> str:
         f"Demo moderation: {finals} final ratings, {proposed} proposed, {queued} waiting in "
         "the queue; Halton (01F) is left for the demo assessors."
     )
+
+
+# The day the demo's 2018/19 results count as published (illustrative: no source gives it).
+DEMO_2018_PUBLISHED = date(2019, 7, 31)
+
+
+def demo_2018_rows(codes: list[str]) -> list[tuple]:
+    """The 2018/19 results the demo imports: West Norfolk (07J) as on its real letter
+    (A2 B2 C2 D1 E2 = 9 Amber), every other CCG drawn from a fixed seed."""
+    rng = random.Random(2018)  # noqa: S311  (demo data, not security)
+    rows: list[tuple] = [("ods_code", "A", "B", "C", "D", "E")]
+    for code in sorted(codes):
+        scores = [rng.choice((1, 1, 2, 2, 2, 3)) for _ in range(5)]
+        rows.append((code, *((2, 2, 2, 1, 2) if code == "07J" else scores)))
+    return rows
+
+
+def _import_demo_history() -> str:
+    """Published 2018/19 results for every CCG of its register, through the import service
+    (the same path as ``import_ratings``), so the history pages and exports have data.
+    The second run finds every rating unchanged and writes nothing."""
+    from results.services import import_ratings
+
+    past = Cycle.objects.get(label="2018/19")
+    codes = list(
+        CCG.objects.filter(register_entries__year=past.register_year).values_list(
+            "ods_code", flat=True
+        )
+    )
+    report = import_ratings(
+        past,
+        demo_2018_rows(codes),
+        released_on=DEMO_2018_PUBLISHED,
+        note="Published result, imported (demo data).",
+    )
+    return "Demo history: " + report.summary()

@@ -1,11 +1,13 @@
 """Server-rendered, accessible SVG charts, in pure Python (no Django import) so that any
-dashboard can use them: ``line_chart`` for a count over dates and ``bar_chart`` for a
-count per label. Each chart is an ``<svg role="img">`` whose ``<title>`` and ``<desc>``
-say in words what the picture shows, drawn only with SVG presentation attributes
-(``fill=``, ``stroke=``, ``font-size=``) because the Content Security Policy forbids
-inline styles, in NHS colours. Every piece of text is escaped here, so the string returned
-can be marked safe in a template. A chart never replaces a table: pages show the same
-numbers as text next to it.
+dashboard can use them: ``line_chart`` for a count over dates, ``bar_chart`` for a
+count per label, ``stacked_bar_chart`` for the shares of RAGG bands (or any series) per
+label and ``heat_map`` for a value per row and column. Each chart is an
+``<svg role="img">`` whose ``<title>`` and ``<desc>`` say in words what the picture
+shows, drawn only with SVG presentation attributes (``fill=``, ``stroke=``,
+``font-size=``) because the Content Security Policy forbids inline styles, in NHS
+colours. Every piece of text is escaped here, so the string returned can be marked safe
+in a template. A chart never replaces a table: pages show the same numbers as text next
+to it.
 """
 
 from __future__ import annotations
@@ -373,4 +375,255 @@ def scaled_bar_chart(
         else:
             body.append(_text(end + 6, middle, shown, font_weight="bold"))
     body.append(_line(zero, top - 4, zero, last + 4, DARK_GREY))
+    return _svg(width, height, ident, title, desc, body)
+
+
+# --------------------------------------------------------------------------- bands, heat map
+
+# RAGG band colours, by band code (NHS red, warm yellow, green and a darker green). The
+# colour never carries the meaning alone: every segment prints its count, the legend
+# names the bands in the bars' order, and the description and the table say it in words.
+RAGG_COLOURS = {
+    "red": "#d5281b",
+    "amber": "#ffb81c",
+    "green": "#007f3b",
+    "green_star": "#00401e",
+}
+# For a band code the table above does not know, in order.
+SPARE_COLOURS = ("#330072", "#ae2573", "#768692", "#00a499")
+WHITE = "#ffffff"
+
+# A sequential blue scale for the heat map, lightest for the lowest values.
+HEAT_COLOURS = ("#deebf7", "#9ecae1", "#6baed6", "#2171b5", "#003087")
+EMPTY_CELL = "#f0f4f5"
+
+# WCAG 2.2 success criterion 1.4.3: normal-size text needs 4.5:1 against its background.
+TEXT_CONTRAST = 4.5
+
+
+def _luminance(colour: str) -> float:
+    """Relative luminance of a #rrggbb colour (WCAG 2.2 definition)."""
+    channels = [int(colour.lstrip("#")[i : i + 2], 16) / 255 for i in (0, 2, 4)]
+    linear = [c / 12.92 if c <= 0.04045 else ((c + 0.055) / 1.055) ** 2.4 for c in channels]
+    return 0.2126 * linear[0] + 0.7152 * linear[1] + 0.0722 * linear[2]
+
+
+def contrast_ratio(one: str, other: str) -> float:
+    """The WCAG contrast ratio of two #rrggbb colours, from 1 to 21."""
+    high, low = sorted((_luminance(one), _luminance(other)), reverse=True)
+    return (high + 0.05) / (low + 0.05)
+
+
+def text_colour_on(fill: str) -> str:
+    """The text colour (near-black or white) with the better contrast on ``fill``."""
+    return max((TEXT, WHITE), key=lambda colour: contrast_ratio(colour, fill))
+
+
+def band_colours(codes: Sequence[str]) -> list[str]:
+    """A fill colour per band code: the RAGG colour, or a spare one for an unknown code."""
+    spare = itertools.cycle(SPARE_COLOURS)
+    return [RAGG_COLOURS.get(code) or next(spare) for code in codes]
+
+
+def _percent(part: int, whole: int) -> int:
+    return round(100 * part / whole) if whole else 0
+
+
+def _segment_widths(counts: Sequence[int], room: float, least: float) -> list[float]:
+    """Widths proportional to ``counts`` filling ``room``, every non-zero count at least
+    ``least`` wide (so that its count can be printed in it); zero counts get no width."""
+    total = sum(counts)
+    if not total:
+        return [0.0] * len(counts)
+    widths = [room * count / total for count in counts]
+    small = [i for i, (w, c) in enumerate(zip(widths, counts, strict=True)) if c and w < least]
+    if small and len(small) < sum(1 for c in counts if c):
+        rest = room - least * len(small)
+        big_total = sum(c for i, c in enumerate(counts) if i not in small)
+        widths = [
+            least if i in small else rest * count / big_total for i, count in enumerate(counts)
+        ]
+    return widths
+
+
+def stacked_bar_chart(
+    rows: Sequence[tuple[str, Sequence[int]]],
+    *,
+    series: Sequence[tuple[str, str]],
+    title: str,
+    unit: str = "CCG",
+    width: int = 720,
+    bar_height: int = 28,
+    gap: int = 14,
+    label_width: int = 200,
+    chart_id: str | None = None,
+) -> str:
+    """Horizontal bars, one a row, each split into the shares of ``series`` (label, fill
+    colour), drawn as the share of the row's total so that rows of different sizes compare;
+    ``rows`` are (label, one count per series); ``unit`` names what is counted ("CCG").
+    Each segment prints its count (a non-zero segment is drawn at least wide enough for
+    it), the row's total follows the bar, and a legend above names the series in the bars'
+    order. Segments are outlined in the text
+    colour, so that a light colour still stands out from the page.
+    """
+    ident = _chart_id("stacked", title, chart_id)
+    legend_height = 32
+    top = 8 + legend_height
+    height = top + len(rows) * (bar_height + gap) + 8 if rows else 120
+    rows_with_data = [(label, counts) for label, counts in rows if sum(counts)]
+    if not rows_with_data:
+        return _no_data(width, height, ident, title, label_width, top)
+    left, right = label_width, width - 96  # room for the row's total
+    least = 28.0
+    colours = [colour for _, colour in series]
+
+    def said(label: str, counts: Sequence[int]) -> str:
+        total = sum(counts)
+        parts = ", ".join(
+            f"{name} {count} ({_percent(count, total)}%)"
+            for (name, _), count in zip(series, counts, strict=True)
+        )
+        return f"{label}: {_plural(total, unit)}, {parts}"
+
+    desc = (
+        f"{_plural(len(rows), 'bar')}, each split by "
+        + ", ".join(name for name, _ in series)
+        + ". "
+        + "; ".join(said(label, counts) for label, counts in rows)
+        + "."
+    )
+    body: list[str] = []
+    x = float(left)
+    for name, colour in series:
+        body.append(
+            f'<rect x="{_n(x)}" y="8" width="16" height="16" fill="{colour}" stroke="{TEXT}"/>'
+        )
+        body.append(_text(x + 22, 21, name, font_size=SMALL_FONT_SIZE))
+        x += 22 + len(str(name)) * SMALL_FONT_SIZE * 0.6 + 18
+    for row_index, (label, counts) in enumerate(rows):
+        y = top + row_index * (bar_height + gap)
+        middle = y + bar_height / 2 + 5
+        body.append(
+            _text(
+                label_width - 8, middle,
+                _truncate(str(label), label_width - 16, FONT_SIZE), anchor="end",
+            )
+        )  # fmt: skip
+        start = float(left)
+        for count, colour, segment in zip(
+            counts, colours, _segment_widths(counts, right - left, least), strict=True
+        ):
+            if not count:
+                continue
+            body.append(
+                f'<rect x="{_n(start)}" y="{_n(y)}" width="{_n(segment)}" '
+                f'height="{_n(bar_height)}" fill="{colour}" stroke="{TEXT}"/>'
+            )
+            body.append(
+                _text(
+                    start + segment / 2, middle, count, anchor="middle",
+                    fill=text_colour_on(colour), font_weight="bold",
+                )
+            )  # fmt: skip
+            start += segment
+        total = sum(counts)
+        body.append(_text(right + 8, middle, _plural(total, unit), font_size=SMALL_FONT_SIZE))
+    return _svg(width, height, ident, title, desc, body)
+
+
+def heat_colour(value: float, lowest: float, highest: float) -> str:
+    """The heat map's fill for ``value``: one of ``HEAT_COLOURS``, by equal steps."""
+    if highest <= lowest:
+        return HEAT_COLOURS[0]
+    share = (min(max(value, lowest), highest) - lowest) / (highest - lowest)
+    return HEAT_COLOURS[min(int(share * len(HEAT_COLOURS)), len(HEAT_COLOURS) - 1)]
+
+
+def heat_map(
+    rows: Sequence[str],
+    columns: Sequence[str],
+    values: Sequence[Sequence[float | None]],
+    *,
+    title: str,
+    lowest: float,
+    highest: float,
+    value_text: Callable[[float], str] = lambda value: f"{value:.1f}",
+    row_label: str = "",
+    empty_text: str = "none",
+    width: int = 720,
+    cell_height: int = 36,
+    label_width: int = 220,
+    chart_id: str | None = None,
+) -> str:
+    """A grid of ``rows`` x ``columns`` cells, each filled by its value on a light-to-dark
+    blue scale from ``lowest`` to ``highest`` and printing the value (``value_text``) in
+    the colour that contrasts best with its fill. A value of None is an empty cell ("none").
+    A legend under the grid gives the range of each shade.
+    """
+    ident = _chart_id("heat", title, chart_id)
+    header, legend_height = 32, 56
+    height = header + len(rows) * cell_height + legend_height if rows else 120
+    if not rows or not columns:
+        return _no_data(width, height, ident, title, label_width, header)
+    cell_width = (width - label_width - 8) / len(columns)
+
+    def said(value):
+        return empty_text if value is None else value_text(value)
+
+    desc = (
+        f"{_plural(len(rows), 'row')} by {_plural(len(columns), 'column')}, shaded from "
+        f"{value_text(lowest)} (lightest) to {value_text(highest)} (darkest). "
+        + "; ".join(
+            f"{row}: "
+            + ", ".join(
+                f"{column} {said(value)}" for column, value in zip(columns, line, strict=True)
+            )
+            for row, line in zip(rows, values, strict=True)
+        )
+        + "."
+    )
+    body: list[str] = []
+    if row_label:
+        body.append(_text(label_width - 8, header - 10, row_label, anchor="end",
+                          font_size=SMALL_FONT_SIZE))  # fmt: skip
+    for index, column in enumerate(columns):
+        body.append(
+            _text(label_width + (index + 0.5) * cell_width, header - 10, column,
+                  anchor="middle", font_weight="bold")
+        )  # fmt: skip
+    for row_index, (row, line) in enumerate(zip(rows, values, strict=True)):
+        y = header + row_index * cell_height
+        middle = y + cell_height / 2 + 5
+        body.append(
+            _text(label_width - 8, middle, _truncate(str(row), label_width - 16, FONT_SIZE),
+                  anchor="end")
+        )  # fmt: skip
+        for index, value in enumerate(line):
+            x = label_width + index * cell_width
+            fill = EMPTY_CELL if value is None else heat_colour(value, lowest, highest)
+            body.append(
+                f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(cell_width)}" '
+                f'height="{_n(cell_height)}" fill="{fill}" stroke="{WHITE}" stroke-width="2"/>'
+            )
+            body.append(
+                _text(x + cell_width / 2, middle, said(value), anchor="middle",
+                      fill=text_colour_on(fill), font_weight="bold")
+            )  # fmt: skip
+    # The legend: each shade and the values it stands for.
+    y = header + len(rows) * cell_height + 16
+    step = (highest - lowest) / len(HEAT_COLOURS)
+    swatch = (width - label_width - 8) / len(HEAT_COLOURS)
+    body.append(_text(label_width - 8, y + 17, "Key", anchor="end", font_size=SMALL_FONT_SIZE))
+    for index, colour in enumerate(HEAT_COLOURS):
+        low = lowest + index * step
+        high = lowest + (index + 1) * step
+        x = label_width + index * swatch
+        body.append(
+            f'<rect x="{_n(x)}" y="{_n(y)}" width="{_n(swatch)}" height="24" '
+            f'fill="{colour}" stroke="{WHITE}" stroke-width="2"/>'
+        )
+        body.append(
+            _text(x + swatch / 2, y + 17, f"{value_text(low)} to {value_text(high)}",
+                  anchor="middle", fill=text_colour_on(colour), font_size=SMALL_FONT_SIZE)
+        )  # fmt: skip
     return _svg(width, height, ident, title, desc, body)

@@ -14,7 +14,7 @@ from django.utils.functional import cached_property
 from django.views.generic import FormView
 
 from assessment.clarifications import clarifications_visible_to
-from assessment.models import Criterion, Cycle
+from assessment.models import Criterion, Cycle, Rating
 from common.views import PageView, ScopedPermissionRequiredMixin
 from evidence import forms, services, workflow
 from evidence.dashboard import dashboard_for
@@ -37,8 +37,12 @@ class SubmissionListView(ScopedPermissionRequiredMixin, PageView):
         return True  # the list is scoped by the selector
 
     def get_context_data(self, **kwargs):
-        submissions = submissions_visible_to(self.request.user).order_by(
-            "-cycle__label", "ccg__name"
+        # A past cycle's published results imported by the national team have a
+        # submission of their own but no evidence in this service: not listed here.
+        submissions = (
+            submissions_visible_to(self.request.user)
+            .exclude(ratings__source=Rating.Source.IMPORTED)
+            .order_by("-cycle__label", "ccg__name")
         )
         if self.request.user.has_perm("evidence.view_dashboard"):
             submissions = submissions.none()

@@ -46,19 +46,23 @@ def released_ratings(now=None) -> QuerySet[Rating]:
     return final_ratings().filter(submission__cycle__released_at__lte=now or timezone.now())
 
 
-def with_register_names(ratings: QuerySet[Rating]) -> QuerySet[Rating]:
+def with_register_names(ratings: QuerySet[Rating], *, to_submission: str = "submission__"):
     """Annotate each rating with its CCG's name, STP and region on the cycle's register
-    (``ccg_name``, ``stp_name``, ``region_name``), the cycle label and the ODS code."""
+    (``ccg_name``, ``stp_name``, ``region_name``), the cycle label and the ODS code.
+
+    ``to_submission`` is the path from the queryset's model to the submission: the
+    dashboard annotates ``Submission`` rows themselves (``to_submission=""``)."""
+    p = to_submission
     entry = RegisterEntry.objects.filter(
-        ccg=OuterRef("submission__ccg"), year=OuterRef("submission__cycle__register_year")
+        ccg=OuterRef(f"{p}ccg"), year=OuterRef(f"{p}cycle__register_year")
     )
     return ratings.annotate(
-        cycle_label=F("submission__cycle__label"),
-        ods_code=F("submission__ccg__ods_code"),
-        ccg_name=Coalesce(Subquery(entry.values("name")[:1]), F("submission__ccg__name")),
-        stp_name=Coalesce(Subquery(entry.values("stp__name")[:1]), F("submission__ccg__stp__name")),
+        cycle_label=F(f"{p}cycle__label"),
+        ods_code=F(f"{p}ccg__ods_code"),
+        ccg_name=Coalesce(Subquery(entry.values("name")[:1]), F(f"{p}ccg__name")),
+        stp_name=Coalesce(Subquery(entry.values("stp__name")[:1]), F(f"{p}ccg__stp__name")),
         region_name=Coalesce(
-            Subquery(entry.values("stp__region__name")[:1]), F("submission__ccg__stp__region__name")
+            Subquery(entry.values("stp__region__name")[:1]), F(f"{p}ccg__stp__region__name")
         ),
     )
 
@@ -116,9 +120,8 @@ def result_rows(cycle: Cycle, *, released_only: bool = True) -> list[ResultRow]:
     return [ResultRow.of(rating) for rating in ratings]
 
 
-def ccg_lineage(ccg) -> list:
-    """The CCG and every CCG that merged into it, directly or through a chain of mergers
-    (predecessors of predecessors), the CCG itself first, then by name (two queries)."""
+def merger_map() -> dict[int, list[int]]:
+    """CCG id -> the ids of the CCGs that merged directly into it (one query)."""
     from ccgs.models import CCG
 
     into: dict[int, list[int]] = {}
@@ -126,13 +129,28 @@ def ccg_lineage(ccg) -> list:
         "pk", "successor_id"
     ):
         into.setdefault(successor, []).append(pk)
+    return into
+
+
+def predecessor_ids(pk: int, into: dict[int, list[int]]) -> list[int]:
+    """The ids of every CCG that merged into CCG ``pk``, directly or through a chain of
+    mergers, from a ``merger_map`` (no query: the dashboard reads the map once for all)."""
     found: list[int] = []
-    waiting = list(into.get(ccg.pk, []))
+    waiting = list(into.get(pk, []))
     while waiting:
-        pk = waiting.pop()
-        if pk in found or pk == ccg.pk:  # a cycle of successors would be a data error
+        other = waiting.pop()
+        if other in found or other == pk:  # a cycle of successors would be a data error
             continue
-        found.append(pk)
-        waiting.extend(into.get(pk, []))
+        found.append(other)
+        waiting.extend(into.get(other, []))
+    return found
+
+
+def ccg_lineage(ccg) -> list:
+    """The CCG and every CCG that merged into it, directly or through a chain of mergers
+    (predecessors of predecessors), the CCG itself first, then by name (two queries)."""
+    from ccgs.models import CCG
+
+    found = predecessor_ids(ccg.pk, merger_map())
     predecessors = CCG.objects.filter(pk__in=found).select_related("successor").order_by("name")
     return [ccg, *predecessors]

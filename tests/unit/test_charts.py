@@ -143,3 +143,119 @@ def test_charts_import_without_django():
         [sys.executable, "-c", code], capture_output=True, text=True, check=True, env={}
     )
     assert result.stdout.strip() == "False"
+
+
+# --------------------------------------------------------------------------- bands, heat map
+
+BANDS = [("Red", "red"), ("Amber", "amber"), ("Green", "green"), ("Green star", "green_star")]
+
+
+def band_series():
+    labels = [label for label, _ in BANDS]
+    return list(zip(labels, charts.band_colours([code for _, code in BANDS]), strict=True))
+
+
+def texts_of(root):
+    return [element.text for element in root.iter(f"{SVG}text")]
+
+
+def fill_behind(root, text_element):
+    """The fill of the rect drawn just before a text element (its cell or segment)."""
+    elements = list(root)
+    index = elements.index(text_element)
+    return next(e.get("fill") for e in reversed(elements[:index]) if e.tag == f"{SVG}rect")
+
+
+def test_stacked_bar_chart_prints_every_count_and_describes_the_rows():
+    rows = [("England", (1, 12, 30, 2)), ("London", (0, 3, 1, 0))]
+    root = parse(charts.stacked_bar_chart(rows, series=band_series(), title="Ratings"))
+    title, desc = title_and_desc(root)
+    assert title == "Ratings"
+    assert desc.startswith("2 bars, each split by Red, Amber, Green, Green star. ")
+    assert "England: 45 CCGs, Red 1 (2%), Amber 12 (27%), Green 30 (67%), Green star 2 (4%)" in desc
+    assert "London: 4 CCGs, Red 0 (0%), Amber 3 (75%), Green 1 (25%), Green star 0 (0%)" in desc
+    texts = texts_of(root)
+    # The legend names every band; each non-zero segment prints its count; totals follow.
+    assert {"Red", "Amber", "Green", "Green star"} <= set(texts)
+    assert {"1", "12", "30", "2", "3", "45 CCGs", "4 CCGs"} <= set(texts)
+    segments = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "28"]
+    assert len(segments) == 6  # zero counts draw nothing
+    ids = {element.get("id") for element in root.iter() if element.get("id")}
+    assert set(root.get("aria-labelledby").split()) <= ids
+    assert_no_style(root)
+
+
+def test_stacked_bar_chart_segments_are_wide_enough_for_their_count():
+    root = parse(charts.stacked_bar_chart([("England", (1, 190, 0, 0))], series=band_series(),
+                                          title="t"))  # fmt: skip
+    segments = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "28"]
+    assert min(float(r.get("width")) for r in segments) >= 28
+
+
+def test_stacked_bar_chart_counts_meet_text_contrast():
+    root = parse(charts.stacked_bar_chart([("England", (1, 1, 1, 1))], series=band_series(),
+                                          title="t"))  # fmt: skip
+    counts = [t for t in root if t.tag == f"{SVG}text" and t.text == "1"]
+    assert len(counts) == 4
+    for text in counts:
+        assert charts.contrast_ratio(text.get("fill"), fill_behind(root, text)) >= 4.5
+
+
+def test_stacked_bar_chart_says_so_when_nothing_is_rated():
+    root = parse(charts.stacked_bar_chart([("England", (0, 0, 0, 0))], series=band_series(),
+                                          title="t"))  # fmt: skip
+    assert "no data" in title_and_desc(root)[1].lower()
+
+
+def test_heat_map_prints_each_value_in_its_cell():
+    rows, columns = ["London", "North West"], ["A", "B", "C"]
+    values = [[2.5, 0.0, None], [3.0, 1.25, 1.5]]
+    root = parse(
+        charts.heat_map(rows, columns, values, title="Means", lowest=0, highest=3,
+                        row_label="NHS region")
+    )  # fmt: skip
+    title, desc = title_and_desc(root)
+    assert title == "Means"
+    assert desc.startswith("2 rows by 3 columns, shaded from 0.0 (lightest) to 3.0 (darkest).")
+    assert "London: A 2.5, B 0.0, C none; North West: A 3.0, B 1.2, C 1.5." in desc
+    texts = texts_of(root)
+    assert {"London", "North West", "A", "B", "C", "NHS region"} <= set(texts)
+    assert texts.count("2.5") == 1 and texts.count("3.0") == 1 and "none" in texts
+    cells = [r for r in root.iter(f"{SVG}rect") if r.get("height") == "36"]
+    assert len(cells) == 6
+    assert cells[2].get("fill") == charts.EMPTY_CELL
+    assert cells[3].get("fill") == charts.HEAT_COLOURS[-1]  # the highest is the darkest
+    assert cells[1].get("fill") == charts.HEAT_COLOURS[0]
+    assert_no_style(root)
+
+
+def test_heat_map_text_meets_contrast_on_every_shade():
+    values = [[v / 4] for v in range(13)]  # 0 to 3 in quarters: every shade
+    root = parse(charts.heat_map([str(v) for v in range(13)], ["A"], values, title="t",
+                                 lowest=0, highest=3))  # fmt: skip
+    shades = set()
+    for text in (t for t in root if t.tag == f"{SVG}text" and t.get("fill")):
+        fill = fill_behind(root, text)
+        shades.add(fill)
+        assert charts.contrast_ratio(text.get("fill"), fill) >= 4.5, fill
+    assert set(charts.HEAT_COLOURS) <= shades
+
+
+def test_heat_map_escapes_labels_and_says_so_when_empty():
+    nasty = '<script>alert("x")</script>'
+    svg = charts.heat_map([nasty], [nasty], [[1.0]], title=nasty, lowest=0, highest=3)
+    assert "<script>" not in svg
+    assert parse(svg).find(f"{SVG}title").text == nasty
+    root = parse(charts.heat_map([], ["A"], [], title="t", lowest=0, highest=3))
+    assert "no data" in title_and_desc(root)[1].lower()
+
+
+def test_contrast_ratio_matches_wcag():
+    assert round(charts.contrast_ratio("#000000", "#ffffff"), 1) == 21.0
+    assert round(charts.contrast_ratio(charts.NHS_BLUE, "#ffffff"), 2) == 6.38
+    assert charts.text_colour_on("#ffb81c") == charts.TEXT
+    assert charts.text_colour_on("#d5281b") == "#ffffff"
+    assert charts.band_colours(["red", "purple", "other"]) == [
+        charts.RAGG_COLOURS["red"],
+        *charts.SPARE_COLOURS[:2],
+    ]
