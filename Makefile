@@ -64,14 +64,18 @@ check-deploy: install
 	$(DEPLOY_ENV) $(MANAGE) check --deploy --fail-level WARNING
 	$(BIN)/python manage.py makemigrations --check --dry-run
 
+# Two processes (pytest-xdist), each with its own test database and Redis database.
+TEST_PROCESSES ?= 2
+
 test: install system-deps lint check-deploy security
-	$(BIN)/pytest
+	$(BIN)/pytest -n $(TEST_PROCESSES) --dist loadfile
 
 bench: install
 	$(BIN)/python bench/run.py
 	$(BIN)/python bench/upload_memory.py
 	$(BIN)/python bench/letters.py
 	$(BIN)/python bench/deadline_day.py
+	$(BIN)/python bench/results_load.py
 
 lock: | $(BIN)/uv
 	$(BIN)/uv pip compile pyproject.toml --universal --python-version 3.11 --generate-hashes --quiet -o requirements/production.txt

@@ -31,6 +31,10 @@ def navigation(request):
             items.append(("Moderation", reverse("moderation:queue", kwargs={"cycle": cycle.slug})))
         if user.has_perm("letters.view_own_letters") or user.has_perm("letters.manage_letters"):
             items.append(("Letters", reverse("letters:home")))
+        if user.has_perm("results.export_results"):
+            items.append(("Results", reverse("results:index")))
+        if user.has_perm("library.view_library"):
+            items.append(("Good practice", reverse("library:index")))
         if permissions.is_national_staff(user):
             items.append(("CCG register", reverse("ccgs:register")))
         if user.has_perm("assessment.view_cycles"):

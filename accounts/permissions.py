@@ -253,3 +253,81 @@ rules.add_perm(
         & (is_officer_of_document_ccg | (is_summary & leads_document_ccg))
     ),
 )
+
+# Results history and exports (issue 7): a CCG's results across cycles are read by the
+# people who may see the CCG itself; the national team also sees final ratings of cycles
+# not yet released (marked so), and downloads the published exports.
+rules.add_perm(
+    "results.view_ccg_history", is_national_staff | leads_ccg | is_accountable_officer_of
+)
+rules.add_perm("results.view_unreleased_results", is_national_staff)
+rules.add_perm("results.export_results", is_national_staff)
+
+
+# Good-practice library (issue 7): every signed-in user reads the approved examples of
+# released cycles; the national team and assessors read every approved example. A moderator
+# approves or rejects assessors' proposals, never for a CCG they assessed (the rule of
+# moderation). Only a national admin records whether a CCG consents to be named.
+@rules.predicate
+def is_signed_in(user):
+    return _active(user)
+
+
+@rules.predicate
+def assessed_example_ccg(user, example):
+    return example is not None and assessed_submission(user, example.submission)
+
+
+def submissions_assessed_by(user, cycle):
+    """The ids of the cycle's submissions ``user`` assessed: ``assessed_submission`` as a
+    set, so that a moderator's review queue asks once, not once a proposal."""
+    from assessment.models import Assessment, Assignment
+
+    if not _active(user):
+        return set()
+    assessed = Assessment.objects.filter(assessor=user, submission__cycle=cycle)
+    assigned = Assignment.objects.filter(assessor=user, submission__cycle=cycle)
+    return set(
+        assessed.values_list("submission_id", flat=True).union(
+            assigned.values_list("submission_id", flat=True)
+        )
+    )
+
+
+rules.add_perm("library.view_library", is_signed_in)
+rules.add_perm("library.view_unreleased_examples", is_national_staff | is_assessor)
+rules.add_perm("library.review_examples", is_moderator)
+rules.add_perm("library.decide_example", is_moderator & ~assessed_example_ccg)
+rules.add_perm("library.record_consent", is_national_admin)
+
+
+# Improvement support (issue 7): the national team sees the one-to-one sessions offered to
+# the CCGs of a released cycle (moderators read only); only a national admin records a
+# session's booking, holding or decline. A CCG's accountable officer and lead see their own
+# CCG's session, once the cycle is released, on their letters page (a scoped selector).
+rules.add_perm("support.view_sessions", is_national_staff)
+rules.add_perm("support.manage_sessions", is_national_admin)
+
+
+# Read-only API (issue 7): released cycles and ratings are public (no permission asked).
+# Any active signed-in person makes and revokes their own tokens; a token acts as its user.
+# The CCG endpoints need a signed-in user (session or token) and read through
+# ccgs.selectors.ccgs_visible_to, the web's scope (a CCG outside it answers 404).
+@rules.predicate
+def is_api_user(user):
+    return _active(user)
+
+
+@rules.predicate
+def owns_api_token(user, token):
+    return token is not None and _active(user) and token.user_id == user.pk
+
+
+rules.add_perm("api.manage_own_tokens", is_api_user)
+rules.add_perm("api.revoke_token", owns_api_token)
+rules.add_perm("api.view_ccgs", is_api_user)
+
+
+# National dashboard (issue 7): where every CCG of a cycle is in the process and, once the
+# cycle is released, its results; for moderators and national admins only (404 otherwise).
+rules.add_perm("results.view_dashboard", is_national_staff)

@@ -74,7 +74,85 @@ def home_sections_for(user) -> list[HomeSection]:
         sections.append(section)
     if permissions.is_national_admin(user):
         sections.append(_admin_section(cycle))
+    if sections:  # someone with no role yet is told so, and offered nothing else
+        sections.append(_results_section(user, cycle))
     return sections
+
+
+def _results_section(user, cycle) -> HomeSection:
+    """Published results, good practice and the API: what each role may open."""
+    from results.selectors import released_cycles
+
+    section = HomeSection("Results and good practice")
+    if permissions.is_ccg_lead(user) or permissions.is_accountable_officer(user):
+        for ccg in CCG.objects.filter(ccg_roles__user=user).distinct().order_by("name"):
+            section.items.append(
+                HomeItem(
+                    f"Results history: {ccg.name}",
+                    reverse("results:history", kwargs={"ods_code": ccg.ods_code}),
+                    hint="Its ratings in every released cycle, and its predecessors' before "
+                    "a merger.",
+                )
+            )
+    if permissions.is_national_staff(user):
+        section.items.append(
+            HomeItem(
+                "National dashboard",
+                reverse("results:dashboard_home"),
+                hint="Where every CCG is in the cycle; after release, the RAGG ratings by "
+                "region and STP and the change from the year before.",
+            )
+        )
+        section.items.append(
+            HomeItem(
+                "Published results",
+                reverse("results:index"),
+                hint="Each released cycle's ratings as CSV, XLSX or JSON, and its "
+                "improvement support.",
+            )
+        )
+        if cycle is not None and permissions.is_moderator(user):
+            section.items.append(
+                HomeItem(
+                    f"Good practice to review {cycle.label}",
+                    reverse("library:review", kwargs={"cycle": cycle.slug}),
+                    hint="Examples assessors flagged, to approve for the library or not.",
+                )
+            )
+        if permissions.is_national_admin(user):
+            released = released_cycles().first()
+            if released is not None:
+                section.items.append(
+                    HomeItem(
+                        f"Improvement support {released.label}",
+                        reverse("support:cycle", kwargs={"cycle": released.slug}),
+                        hint="Amber and Red CCGs' one-to-one sessions: offered, booked, "
+                        "held or declined.",
+                    )
+                )
+                section.items.append(
+                    HomeItem(
+                        f"Consent to be named {released.label}",
+                        reverse("library:consent", kwargs={"cycle": released.slug}),
+                        hint="Which CCGs the good-practice library may name.",
+                    )
+                )
+    section.items.append(
+        HomeItem(
+            "Good-practice library",
+            reverse("library:index"),
+            hint="Approved examples from released cycles, searchable by domain, criterion "
+            "and words.",
+        )
+    )
+    section.items.append(
+        HomeItem(
+            "API tokens",
+            reverse("api:tokens"),
+            hint="Keys for reading the results API (/api/v1/) from another program.",
+        )
+    )
+    return section
 
 
 def _lead_section(user, cycle) -> HomeSection:

@@ -176,6 +176,48 @@ SITE_URL = env("DJANGO_SITE_URL", default="http://127.0.0.1:8000")
 CRISPY_TEMPLATE_PACK = "nhsuk"
 CRISPY_ALLOWED_TEMPLATE_PACKS = ("nhsuk",)
 
+# The read-only JSON API (/api/v1/, Django REST framework): JSON only (the browsable API
+# needs inline script and style, which the CSP forbids), GET/HEAD/OPTIONS only (api.views),
+# tokens first, then the browser's session (with its second factor), pages of 50.
+REST_FRAMEWORK = {
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "api.authentication.BearerTokenAuthentication",
+        "api.authentication.MultiFactorSessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "api.pagination.ApiPagination",
+    "DEFAULT_FILTER_BACKENDS": ["django_filters.rest_framework.DjangoFilterBackend"],
+    "DEFAULT_THROTTLE_CLASSES": ["api.throttling.AnonymousRateThrottle"],
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "UNAUTHENTICATED_USER": "django.contrib.auth.models.AnonymousUser",
+}
+# Signed-out API clients, per client address. DRF counts in the default cache: local memory
+# (per process) unless DJANGO_CACHE_URL names a shared one (redis://...), so with several
+# gunicorn workers each worker counts on its own.
+API_ANONYMOUS_RATE = env("DJANGO_API_ANONYMOUS_RATE", default="300/minute")
+CACHES = {
+    "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    if not env("DJANGO_CACHE_URL", default="")
+    else {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": env("DJANGO_CACHE_URL"),
+    }
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "Engagement Assessment API",
+    "DESCRIPTION": "Read-only results of NHS England's yearly assessment of how each CCG "
+    "involves the public. Released cycles and ratings are public; CCGs and a CCG's history "
+    "need a token (made on /api/v1/tokens/) and show what the token's user may see. Nothing "
+    "of a cycle appears before its release.",
+    "VERSION": "1",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SCHEMA_PATH_PREFIX": "/api/v1",
+    "COMPONENT_SPLIT_REQUEST": True,
+}
+
 EMAIL_CONFIG = env.email_url("DJANGO_EMAIL_URL", default="consolemail://")
 vars().update(EMAIL_CONFIG)
 DEFAULT_FROM_EMAIL = env(

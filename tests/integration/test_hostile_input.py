@@ -36,7 +36,7 @@ import subprocess
 from datetime import timedelta
 from html import unescape
 from pathlib import Path
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 import pytest
 from django.apps import apps
@@ -433,6 +433,11 @@ def expected_on_pages(w, roles) -> dict[tuple[str, str], list[str]]:
         ("admin", "evidence:overview"): [hostile("extension reason")],
         ("admin", "assignments:cycle"): [User.objects.get(pk=roles.assessor.pk).full_name],
         ("conflicted_assessor", "assignments:conflicts"): [hostile("conflict reason")],
+        # Every other domain's good practice is a proposal, flagged by a hostile name.
+        ("moderator", "library:review"): [
+            hostile("good practice B"), hostile("good practice E"),
+            User.objects.get(pk=roles.assessor.pk).full_name,
+        ],
         ("admin", "letters:run"): [hostile("run reason")],
         ("admin", "letters:cycle"): [hostile("run reason")],
         ("admin", "letters:message"): [hostile("run reason")],  # the e-mail, as it will go
@@ -448,7 +453,7 @@ def resolved_urls(w) -> dict[str, str]:
     urls = {}
     for name, pattern in url_names():
         try:
-            urls[name] = reverse(name, kwargs=kwargs_for(pattern, w)) + QUERIES.get(name, "")
+            urls[name] = reverse(name, kwargs=kwargs_for(pattern, w, name)) + QUERIES.get(name, "")
         except KeyError:
             continue  # an argument test_url_access does not know yet: its test says so
     return urls
@@ -1149,6 +1154,73 @@ def test_a_huge_new_password_is_refused(client, roles):
     assert error_summary(response.content.decode())
 
 
+API_FILTERS = ("cycle", "ods_code", "region", "stp", "ragg", "min_total", "max_total", "ordering")
+
+
+def test_api_filters_answer_hostile_values_with_a_400_or_nothing(client, roles, world):
+    """Every filter of the ratings list, given script, NUL, 1 MB, lists and wrong types, by
+    a signed-out client and with a token: a JSON answer (200 with no rows, or a 400 naming
+    the parameter), never a server error; and bad Authorization headers are a 401."""
+    from api.tokens import create_token
+
+    key = create_token(roles.admin, name="hostile", lifetime=timedelta(days=1)).key
+    values = [PAYLOAD, "\x00", HUGE[:5000], ["x", "y"], "-1", "1e400", "16", "%", "' OR 1=1 --"]
+    problems = []
+    for headers in ({}, {"HTTP_AUTHORIZATION": f"Bearer {key}"}):
+        for name in API_FILTERS:
+            for value in values:
+                url = "/api/v1/ratings/?" + urlencode({name: value}, doseq=True)
+                response = client.get(url, **headers)
+                what = f"{name}={str(value)[:20]!r}"
+                if response.status_code not in (200, 400):
+                    problems.append(f"{what}: {response.status_code}")
+                elif response["Content-Type"] != "application/json":
+                    problems.append(f"{what}: {response['Content-Type']}")
+                elif response.status_code == 200 and response.json()["count"] != 0:
+                    problems.append(f"{what}: matched {response.json()['count']} rows")
+                elif response.status_code == 400 and name not in response.json():
+                    problems.append(f"{what}: the 400 does not name the parameter")
+        for path in ("ccgs/", "ratings/", "ccgs/07J/history/"):
+            for value in (PAYLOAD, "\x00", HUGE[:5000], "x" * 3):
+                response = client.get(f"/api/v1/{path}{quote(value, safe='')}/", **headers)
+                if response.status_code >= 500:
+                    problems.append(f"path {path}{value[:20]!r}: {response.status_code}")
+    for header in (
+        f"Bearer {PAYLOAD}",
+        "Bearer \x00",
+        "Bearer " + HUGE[:5000],
+        "Token",
+        "Bearer a b",
+    ):
+        response = client.get("/api/v1/ratings/", HTTP_AUTHORIZATION=header)
+        if response.status_code != 401:
+            problems.append(f"Authorization {header[:20]!r}: {response.status_code}")
+    assert problems == [], "\n".join(problems)
+
+
+def test_the_api_token_form_refuses_hostile_posts(poster, roles, world):
+    p = poster.as_user(roles.lead)
+    tokens_page = reverse("api:tokens")
+    p.refuse_each(tokens_page, [
+        ("token: nothing", {}, ("Enter a name for the token", "Choose when the token expires")),
+        ("token: blank name", {"name": "   ", "lifetime": "30"}, "Enter a name for the token"),
+        ("token: 1 MB name", {"name": HUGE, "lifetime": "30"}, "at most 100 characters"),
+        ("token: NUL", {"name": "a\x00", "lifetime": "30"}, "Null characters are not allowed"),
+        ("token: lifetime", {"name": "x", "lifetime": "forever"}, "Select a valid choice"),
+        ("token: lifetime list", {"name": "x", "lifetime": ["30", "x"]}, "Select a valid choice"),
+        ("token: same name", {"name": "World", "lifetime": "30"},
+         "You already have a token called World"),
+    ], how=("summary",))  # fmt: skip
+    revoke = reverse("api:revoke_token", args=[world.api_token.pk])
+    p.accepted("revoke", revoke, {"junk": PAYLOAD}, "Token World revoked")
+    p.refused("revoke, again", revoke, {}, "was already revoked", how=("message",))
+    p.as_user(roles.other_lead)
+    response = p.client.post(revoke)
+    if response.status_code != 404:
+        p.problems.append(f"revoke another's token: {response.status_code}")
+    assert p.problems == [], "\n".join(p.problems)
+
+
 # --------------------------------------------------------------------------- every url
 
 
@@ -1179,4 +1251,176 @@ def test_junk_posted_to_every_url_is_never_a_server_error(client, roles, world):
                 problems.append(f"{name} as {role}: {response.status_code}")
             elif is_html(response):
                 problems += markup_problems(f"{name} as {role}", response.content.decode())
+    assert problems == [], "\n".join(problems)
+
+
+def test_improvement_support_form_refuses_hostile_posts(poster, cycle, roles, scene):
+    from support.models import ImprovementSession
+
+    p, w = poster, scene
+    p.as_user(roles.admin)
+    session = ImprovementSession.objects.get(submission=w.submission)
+    url = reverse("support:session", kwargs={"pk": session.pk})
+    today = timezone.localdate()
+    soon = today + timedelta(days=7)
+    valid = {"status": "booked", **date_fields("booked_date", soon), "booked_time": "14:00"}
+    p.refuse_each(url, [
+        ("support: nothing", {}, "Select what happened to the session"),
+        ("support: unknown status", {"status": SCRIPT}, "Select a status the session can move"),
+        ("support: held before booked", {"status": "held", **date_fields("held_on", today)},
+         "Select a status the session can move to"),
+        ("support: status list", {**valid, "status": ["booked", "held"]}, "Select a status"),
+        ("support: booked, no date", {"status": "booked"},
+         "Enter the date and time the session is booked for"),
+        ("support: booked, no time", {**valid, "booked_time": ""}, "Enter the time booked for"),
+        ("support: 31 2", {**valid, "booked_date_day": "31", "booked_date_month": "2"},
+         "must be a real date"),
+        ("support: letters for a day", {**valid, "booked_date_day": "x"}, "must be a real date"),
+        ("support: year 99999", {**valid, "booked_date_year": "99999"}, "must be a real date"),
+        ("support: 25:99", {**valid, "booked_time": "25:99"}, "as hours and minutes"),
+        ("support: 1 MB time", {**valid, "booked_time": HUGE}, "as hours and minutes"),
+        ("support: booked in the past",
+         {**valid, **date_fields("booked_date", today - timedelta(days=1))},
+         "a time in the future"),
+        ("support: declined tomorrow", {"status": "declined",
+                                        **date_fields("declined_on", today + timedelta(days=1))},
+         "today or in the past"),
+        ("support: 1 MB note", {**valid, "note": HUGE}, "2000 characters or fewer"),
+        ("support: NUL note", {**valid, "note": "\x00"}, "Null characters are not allowed"),
+    ])  # fmt: skip
+    p.twice("support: book", url, valid, "Session booked", "already booked for that time")
+    assert p.problems == [], "\n".join(p.problems)
+
+
+def test_results_exports_and_history_keep_hostile_register_names_as_data(client, roles, cycle):
+    """A CCG and STP named with a formula and markup: the CSV protects the cells, the XLSX
+    stores them as text, the JSON as the same string, the history page escapes them."""
+    import json
+
+    from openpyxl import load_workbook
+
+    ccg = CCGFactory(name=f"{FORMULAS[0]} {hostile('ccg name')}"[:200], ods_code="98Z")
+    ccg.stp.name = f"{FORMULAS[1]} {hostile('stp name')}"[:200]
+    ccg.stp.save(update_fields=["name"])
+    submission = Submission.objects.create(ccg=ccg, cycle=cycle)
+    moderation.record_rating(submission, dict.fromkeys("ABCDE", 2), proposed_by=None,
+                             confirmed_by=None)  # fmt: skip
+    cycle.released_at = timezone.now()
+    cycle.save()
+    client.force_login(roles.admin)
+
+    def get(fmt):
+        return client.get(reverse("results:export", args=[cycle.slug, fmt]))
+
+    [row] = list(csv.DictReader(io.StringIO(body_of(get("csv")).decode("utf-8-sig"))))
+    assert row["ccg_name"] == "'" + ccg.name and row["stp"] == "'" + ccg.stp.name
+    sheet = load_workbook(io.BytesIO(body_of(get("xlsx")))).active
+    assert [(c.value, c.data_type) for c in (sheet["C2"], sheet["D2"])] == [
+        (ccg.name, "s"), (ccg.stp.name, "s")
+    ]  # fmt: skip
+    [record] = json.loads(body_of(get("json")))["results"]
+    assert (record["ccg_name"], record["stp"]) == (ccg.name, ccg.stp.name)
+    body = client.get(reverse("results:history", args=[ccg.ods_code])).content.decode()
+    assert markup_problems("results:history", body) == []
+    assert shown(ccg.name) in body
+    for fmt in ("csv'--", "<script>", "..%2f"):
+        assert client.get(f"/results/{cycle.slug}/export.{fmt}").status_code == 404
+
+
+def test_library_forms_refuse_hostile_posts(poster, cycle, roles, scene):
+    from assessment.models import DomainScore
+    from library import services as library
+    from library.models import GoodPracticeExample
+
+    p, w = poster, scene
+    DomainScore.objects.filter(assessment__submission=w.submission, domain__code="B").update(
+        good_practice="Annual report co-written with residents."
+    )
+    proposal = library.proposals_for(cycle).first()
+    prefix = f"example-{proposal.pk}-"
+
+    def fields(**values):
+        return {prefix + name: value for name, value in values.items()}
+
+    p.as_user(roles.moderator)
+    decide = reverse("library:decide", kwargs={"cycle": cycle.slug, "pk": proposal.pk})
+    valid = fields(decision="approve", title="Co-written report", summary="Residents wrote it.")
+    p.refuse_each(decide, [
+        ("decide: nothing", {}, "Choose whether to approve or reject the example"),
+        ("decide: unknown", fields(decision=PAYLOAD), "Select a valid choice"),
+        ("decide: list", {**valid, prefix + "decision": ["approve", "x"]}, "Select a valid"),
+        ("decide: no title", {**valid, prefix + "title": " "}, "Give the example a title"),
+        ("decide: 1 MB title", {**valid, prefix + "title": HUGE}, "at most 200 characters"),
+        ("decide: 1 MB summary", {**valid, prefix + "summary": HUGE}, "at most 5000"),
+        ("decide: NUL title", {**valid, prefix + "title": "a\x00"}, "Null characters"),
+        ("decide: criterion", {**valid, prefix + "criterion": "x"}, "Select a valid choice"),
+        ("decide: other domain's criterion", {**valid, prefix + "criterion": w.criterion.pk},
+         "Select a valid choice"),
+        ("decide: the CCG named", {**valid, prefix + "title": "West Norfolk's report"},
+         "Take “West Norfolk” out"),
+        ("decide: reject, no reason", fields(decision="reject"), "Give the reason"),
+        ("decide: unprefixed", {"decision": "approve", "title": "T", "summary": "S"},
+         "Choose whether to approve or reject"),
+    ])  # fmt: skip
+    p.twice("decide", decide, valid, "Published in the library", "already approved",
+            how=("message",))  # fmt: skip
+    p.refused(
+        "decide: the world's example", reverse(
+            "library:decide", kwargs={"cycle": cycle.slug, "pk": w.example.pk}
+        ), {f"example-{w.example.pk}-decision": "reject", f"example-{w.example.pk}-reason": "No."},
+        "already approved by", how=("message",),
+    )  # fmt: skip
+
+    p.as_user(roles.admin)
+    consent = reverse("library:consent", kwargs={"cycle": cycle.slug})
+    valid = {"ccg": "07J", "consented": "yes", "note": "Agreed by e-mail."}
+    p.refuse_each(consent, [
+        ("consent: nothing", {}, ("Choose the CCG", "Choose whether the CCG agreed")),
+        ("consent: a CCG without examples", {**valid, "ccg": "01F"}, "Choose a CCG from the"),
+        ("consent: markup", {**valid, "ccg": PAYLOAD}, "Choose a CCG from the list"),
+        ("consent: maybe", {**valid, "consented": "maybe"}, "Select a valid choice"),
+        ("consent: list", {**valid, "consented": ["yes", "x"]}, "Select a valid choice"),
+        ("consent: 1 MB note", {**valid, "note": HUGE}, "at most 1000 characters"),
+        ("consent: NUL note", {**valid, "note": "\x00"}, "Null characters"),
+    ])  # fmt: skip
+    p.twice("consent", consent, valid, "is named in the library", "is already named",
+            how=("message",))  # fmt: skip
+    assert p.problems == [], "\n".join(p.problems)
+    assert GoodPracticeExample.objects.filter(status="approved").count() == 2
+
+
+def test_library_search_answers_hostile_queries(client, roles, world):
+    url = reverse("library:index")
+    queries = [
+        {"q": HUGE}, {"q": "a\x00b"}, {"q": "&|!():* <-> 'x"}, {"domain": "Z"},
+        {"domain": ["A", PAYLOAD]}, {"criterion": PAYLOAD}, {"cycle": "../../etc"},
+        {"page": "-1"}, {"page": HUGE[:5000]}, {"q": PAYLOAD, "domain": "A", "criterion": "E1"},
+    ]  # fmt: skip
+    client.force_login(roles.lead)
+    problems = []
+    for query in queries:
+        response = client.get(url, query)
+        where = f"library search {str(query)[:60]}"
+        if response.status_code != 200:
+            problems.append(f"{where}: {response.status_code}")
+            continue
+        problems += markup_problems(where, response.content.decode())
+    assert problems == [], "\n".join(problems)
+
+
+def test_dashboard_filter_answers_hostile_queries(client, roles, world):
+    url = reverse("results:dashboard", kwargs={"cycle": world.submission.cycle.slug})
+    queries = [
+        {"region": PAYLOAD}, {"stage": PAYLOAD}, {"region": HUGE}, {"stage": "not_"},
+        {"region": ["London", PAYLOAD]}, {"stage": "a\x00b"}, {"region": "", "stage": ""},
+    ]  # fmt: skip
+    client.force_login(roles.moderator)
+    problems = []
+    for query in queries:
+        response = client.get(url, query)
+        where = f"dashboard filter {str(query)[:60]}"
+        if response.status_code != 200:
+            problems.append(f"{where}: {response.status_code}")
+            continue
+        problems += markup_problems(where, response.content.decode())
     assert problems == [], "\n".join(problems)

@@ -15,6 +15,7 @@ import pytest
 from django.urls import URLPattern, URLResolver, get_resolver, reverse
 from django.utils import timezone
 
+from api.tokens import create_token as create_api_token
 from assessment.models import Assignment, ConflictDeclaration, ReviewRequest
 from assessment.moderation import record_rating
 from evidence.models import EvidenceFile, EvidenceItem
@@ -130,6 +131,42 @@ EXPECTED: dict[str, dict[str, int]] = {
     "letters:downloads": ADMIN,
     "letters:zip": ADMIN,
     "letters:versions": ADMIN,
+    # Results history and exports: the CCG's own people and the national team; the
+    # published exports for the national team (the world's 2019/20 cycle is released).
+    "results:history": OWN_CCG,
+    "results:index": NATIONAL,
+    "results:export": NATIONAL,
+    # The national dashboard: moderators and admins (the home sends them to the newest
+    # cycle's dashboard).
+    "results:dashboard": NATIONAL,
+    "results:dashboard_home": answers(404, anonymous=302, moderator=302, admin=302),
+    # Good-practice library: every signed-in user reads it (the world's example is of a
+    # released cycle); moderators review proposals (deciding is a POST); the admin records
+    # the CCGs' consent to be named.
+    "library:index": SIGNED_IN,
+    "library:example": SIGNED_IN,
+    "library:review": answers(404, anonymous=302, moderator=200),
+    "library:decide": answers(404, anonymous=302, moderator=405),
+    "library:consent": ADMIN,
+    # Read-only API: published cycles and ratings and the schema are public; CCGs need a
+    # token or a session (401 without, never a redirect) and are scoped as ccgs:detail; the
+    # tokens page is every signed-in user's own (revoking is a POST; the world's token is
+    # the lead's).
+    "api:schema": EVERYONE,
+    "api:cycle_list": EVERYONE,
+    "api:cycle_detail": EVERYONE,
+    "api:rating_list": EVERYONE,
+    "api:rating_detail": EVERYONE,
+    "api:cycle_rating_detail": EVERYONE,
+    "api:ccg_list": answers(200, anonymous=401),
+    "api:ccg_detail": OWN_CCG | {"anonymous": 401},
+    "api:ccg_history": OWN_CCG | {"anonymous": 401},
+    "api:tokens": SIGNED_IN,
+    "api:revoke_token": answers(404, anonymous=302, lead=405),
+    # Improvement support: the national team's list and session pages (moderators read,
+    # the admin also records changes); a CCG's own people see theirs on letters:home.
+    "support:cycle": NATIONAL,
+    "support:session": NATIONAL,
 }
 
 
@@ -187,7 +224,13 @@ def world(request, submission, roles, sample_files):
     run = letters.start_run(cycle, actor=roles.admin, enqueue=False)
     for job in run.jobs.all():
         letters.render_job(job.pk)
+    example = _approved_example(submission, assessed.first, roles.moderator)
+    from support.services import sync_sessions
+
+    sync_sessions(cycle)  # 07J is rated 9 Amber: offered the one-to-one session
     return SimpleNamespace(
+        example=example,
+        support_session=submission.improvement_session,
         submission=submission,
         criterion=criterion,
         item=EvidenceItem.objects.get(submission=submission),
@@ -201,10 +244,26 @@ def world(request, submission, roles, sample_files):
         run=run,
         message=OutboxMessage.objects.get(),
         letter=Document.objects.get(submission=submission, kind="letter"),
+        api_token=create_api_token(roles.lead, name="World", lifetime=None).token,
     )
 
 
-def kwargs_for(pattern, world) -> dict:
+def _approved_example(submission, assessor, moderator):
+    """Grace's good practice of domain A, proposed and approved for the library."""
+    from assessment.models import DomainScore
+    from library import services as library
+
+    DomainScore.objects.filter(
+        assessment__submission=submission, assessment__assessor=assessor, domain__code="A"
+    ).update(good_practice="Residents sit on the board's engagement panel.")
+    proposal = library.proposals_for(submission.cycle).get()
+    return library.approve_example(
+        proposal, title="Residents on the engagement panel",
+        summary="Residents sit on the board's engagement panel.", actor=moderator,
+    )  # fmt: skip
+
+
+def kwargs_for(pattern, world, name=None) -> dict:
     """The URL's arguments, by name, taken from the world."""
     submission = world.submission
     values = {
@@ -217,6 +276,7 @@ def kwargs_for(pattern, world) -> dict:
         "file": world.file.pk,
         "uidb64": "MQ",
         "token": "not-a-token",
+        "format": "csv",
     }
     by_view = {
         "withdraw_conflict": world.conflict.pk,
@@ -229,8 +289,15 @@ def kwargs_for(pattern, world) -> dict:
         "message": world.message.pk,
         "download": world.letter.pk,
     }
+    # Namespaced keys first, for views whose bare names collide with another app's.
+    by_view |= {"library:example": world.example.pk, "library:decide": world.example.pk}
+    by_view |= {"api:revoke_token": world.api_token.pk}
+    by_view |= {"support:session": world.support_session.pk}
+    if name == "api:rating_detail":
+        by_view[name] = world.submission.ratings.get(superseded_by__isnull=True).pk
+    key = name if name in by_view else pattern.name
     names = list(pattern.pattern.converters)
-    return {name: by_view[pattern.name] if name == "pk" else values[name] for name in names}
+    return {arg: by_view[key] if arg == "pk" else values[arg] for arg in names}
 
 
 def user_for(role, roles, world):
@@ -242,7 +309,7 @@ def user_for(role, roles, world):
 
 def test_every_url_answers_every_role_as_expected(client, roles, world):
     resolved = {
-        name: reverse(name, kwargs=kwargs_for(p, world)) + QUERIES.get(name, "")
+        name: reverse(name, kwargs=kwargs_for(p, world, name)) + QUERIES.get(name, "")
         for name, p in url_names()
     }
     wrong = []
