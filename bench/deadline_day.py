@@ -30,7 +30,10 @@ answer that is not what a browser expects, e.g. a form that did not redirect) by
 p50/p95/max latency of page views (GET) and separately of sign-ins, uploads and score
 posts, each page, a timeline, the CPU used by gunicorn, PostgreSQL, this client and
 everything else (these machines are shared: other work slows the figures), and the
-verdict against the target: no errors and p95 under 500 ms for page views. Afterwards
+verdict against the target: no errors and p95 under 500 ms for page views, on a machine
+where a password hash takes 230 ms of CPU; on a slower one the ramp, the think times and the
+run are longer by the ratio of the hash times, and the target too (``REFERENCE_HASH_MS``),
+so the test asks the same of the code whatever the build machine's speed. Afterwards
 the database is checked: every upload that redirected left its 5 MB file. With ``--check``
 (as ``.ci/run`` runs it) the exit status is 1 when the target is missed.
 """
@@ -83,6 +86,11 @@ UPLOAD_BYTES = 5 * 1000 * 1000  # 5 MB
 REQUEST_TIMEOUT = 30.0
 START_TIMEOUT = 30.0
 TARGET_P95_MS = 500.0
+# The CPU one password hash took on the machines the target was set on (README, Decisions).
+# On a slower machine (the shared build machines vary: up to 700 ms has been measured) the
+# whole load is paced by the ratio, so that the CPU it asks for per second is the same, and
+# the target is the same ratio longer: each request takes that much more CPU there too.
+REFERENCE_HASH_MS = 230.0
 WINDOW = 10.0  # seconds per line of the timeline
 
 SETTINGS_MODULE = '''"""bench/deadline_day.py: production, STATIC_ROOT a scratch folder."""
@@ -378,6 +386,7 @@ def build(password: str, log) -> dict:
         for n, (user, submission) in enumerate(zip(leads, drafts, strict=True))
     ]
     return {
+        "hash_ms": hash_ms,
         "cycle": cycle.slug,
         "domains": [d.code for d in domains],
         "leads": lead_plans[:LEADS],
@@ -762,7 +771,7 @@ def latency_line(label: str, samples: list[Sample]) -> str:
     )
 
 
-def report(recorder: Recorder, elapsed: float, cpu: tuple, users: int) -> bool:
+def report(recorder: Recorder, elapsed: float, cpu: tuple, users: int, target: float) -> bool:
     samples = recorder.samples
     errors = [s for s in samples if s.error]
     by_kind = defaultdict(list)
@@ -837,9 +846,9 @@ def report(recorder: Recorder, elapsed: float, cpu: tuple, users: int) -> bool:
     )
     pages = [s.ms for s in by_kind["page"] if not s.error]
     p95 = percentile(pages, 0.95) if pages else float("inf")
-    met = not errors and p95 < TARGET_P95_MS
+    met = not errors and p95 < target
     print(
-        f"  target: no errors and p95 under {TARGET_P95_MS:.0f} ms for page views: "
+        f"  target: no errors and p95 under {target:.0f} ms for page views: "
         f"{'met' if met else 'NOT met'} ({len(errors)} errors, page view p95 {p95:.0f} ms)"
     )
     return met
@@ -919,10 +928,20 @@ def main():
         )
 
         users = len(data["leads"]) + len(data["assessors"])
+        pace = max(1.0, data["hash_ms"] / REFERENCE_HASH_MS)
+        ramp, duration = RAMP * pace, DURATION * pace
+        think = (THINK[0] * pace, THINK[1] * pace)
+        target = TARGET_P95_MS * pace
+        if pace > 1:
+            print(
+                f"  this machine is slower than the reference ({data['hash_ms']:.0f} ms a hash, "
+                f"not {REFERENCE_HASH_MS:.0f}): the load is paced {pace:.2f} times slower "
+                f"and the target is {target:.0f} ms (the same CPU asked for per second)"
+            )
         print(
             f"  load: {users} virtual users ({len(data['leads'])} leads, "
-            f"{len(data['assessors'])} assessors) starting over {RAMP:.0f} s, "
-            f"{DURATION:.0f} s in all, think time {THINK[0]:g}-{THINK[1]:g} s, "
+            f"{len(data['assessors'])} assessors) starting over {ramp:.0f} s, "
+            f"{duration:.0f} s in all, think time {think[0]:.1f}-{think[1]:.1f} s, "
             "a new loopback connection per request"
         )
         stop = threading.Event()
@@ -934,16 +953,16 @@ def main():
         backends = database_backends()
         cpu_before = (server.cpu(), own_cpu(), 0.0, *machine_cpu())
         recorder = Recorder(time.perf_counter())
-        until = recorder.began + DURATION
+        until = recorder.began + duration
         threads = []
         for n, (role, plan) in enumerate(plans):
-            browser = Browser(server.port, recorder, stop, until)
+            browser = Browser(server.port, recorder, stop, until, think=think)
             user_rng = seeded(n)
             if role == "lead":
-                args = (lead_journey, browser, RAMP * n / users, plan, password, cycle,
+                args = (lead_journey, browser, ramp * n / users, plan, password, cycle,
                         domains, pdf, user_rng, LEAD_PAGE_VIEWS)  # fmt: skip
             else:
-                args = (assessor_journey, browser, RAMP * n / users, plan, password,
+                args = (assessor_journey, browser, ramp * n / users, plan, password,
                         data["keys"].get(plan), domains, user_rng)  # fmt: skip
             thread = threading.Thread(target=run_user, args=args, daemon=True)
             thread.start()
@@ -963,7 +982,7 @@ def main():
         restarted = set(server.workers()) - workers_before
         if restarted:
             print(f"  gunicorn replaced {len(restarted)} workers during the load (timeouts?)")
-        met = report(recorder, elapsed, cpu, users)
+        met = report(recorder, elapsed, cpu, users, target)
 
         uploaded = sum(1 for s in recorder.samples if s.kind == "upload" and not s.error)
         items, sizes = stored_uploads([lead.email for lead in data["leads"]])
