@@ -314,18 +314,13 @@ rules.add_perm("support.manage_sessions", is_national_admin)
 # The CCG endpoints need a signed-in user (session or token) and read through
 # ccgs.selectors.ccgs_visible_to, the web's scope (a CCG outside it answers 404).
 @rules.predicate
-def is_api_user(user):
-    return _active(user)
-
-
-@rules.predicate
 def owns_api_token(user, token):
     return token is not None and _active(user) and token.user_id == user.pk
 
 
-rules.add_perm("api.manage_own_tokens", is_api_user)
+rules.add_perm("api.manage_own_tokens", is_signed_in)
 rules.add_perm("api.revoke_token", owns_api_token)
-rules.add_perm("api.view_ccgs", is_api_user)
+rules.add_perm("api.view_ccgs", is_signed_in)
 
 
 # National dashboard (issue 7): where every CCG of a cycle is in the process and, once the
